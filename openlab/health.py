@@ -1,0 +1,64 @@
+"""The parts /healthz reports on; each check returns (ok, detail)."""
+
+import time
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection
+
+
+def check_database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return True, connection.vendor
+
+
+def check_channel_layer():
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.send)(channel, {"type": "health.ping"})
+    message = async_to_sync(layer.receive)(channel)
+    return message.get("type") == "health.ping", type(layer).__name__
+
+
+def check_task_broker():
+    from django_q.brokers import get_broker
+
+    broker = get_broker()
+    return bool(broker.ping()), type(broker).__name__
+
+
+def check_search():
+    from search.backend import get_search_backend
+
+    backend = get_search_backend()
+    return backend.is_available(), backend.name
+
+
+CHECKS = {
+    "database": check_database,
+    "channel_layer": check_channel_layer,
+    "task_broker": check_task_broker,
+    "search": check_search,
+}
+# Search degrades to the database when Elasticsearch is down: the site still
+# works, so search alone does not make the site unhealthy.
+REQUIRED = ("database", "channel_layer", "task_broker")
+
+
+def run_checks():
+    report = {}
+    for name, check in CHECKS.items():
+        started = time.monotonic()
+        try:
+            ok, detail = check()
+        except Exception as error:
+            ok, detail = False, f"{type(error).__name__}: {error}"[:200]
+        report[name] = {
+            "ok": bool(ok),
+            "detail": str(detail),
+            "ms": round((time.monotonic() - started) * 1000, 1),
+        }
+    healthy = all(report[name]["ok"] for name in REQUIRED)
+    return healthy, report

@@ -1,0 +1,3 @@
+"""WebSocket routes; the chat consumers join here (openlab/chat)."""
+
+websocket_urlpatterns = []

@@ -1,0 +1,18 @@
+"""Benchmark settings: production-like (DEBUG off) on the local machine."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_from_env
+
+DEBUG = False
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or "bench-only-not-secret"
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+DATABASES = {"default": database_from_env(VAR_DIR / "bench.sqlite3")}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+OPENLAB_BENCH_ENDPOINTS = True
+VAR_DIR.mkdir(parents=True, exist_ok=True)

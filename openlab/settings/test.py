@@ -1,0 +1,31 @@
+"""Test settings: the embedded defaults unless the environment names real services.
+
+CI exports DATABASE_URL, REDIS_URL and ELASTICSEARCH_URL, so the same suite
+runs against PostgreSQL, Redis and Elasticsearch there.
+"""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import VAR_DIR, database_from_env
+
+DEBUG = False
+SECRET_KEY = "test-only-not-secret"
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_ROOT = VAR_DIR / "test-media"
+# Tasks run inline in tests so their effect can be asserted; the worker
+# process itself is exercised by the reliability suite.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
+ACCOUNT_RATE_LIMITS = False
+OPENLAB_BENCH_ENDPOINTS = True
+VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,29 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from wagtail import urls as wagtail_urls
+from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.documents import urls as wagtaildocs_urls
+
+from openlab import views
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("lang/<str:code>/", views.switch_language, name="switch_language"),
+    path("sdgs/", views.sdg_index, name="sdg_index"),
+    path("sdgs/<str:number>/", views.sdg_detail, name="sdg_detail"),
+    path("admin/", include(wagtailadmin_urls)),
+    path("django-admin/", admin.site.urls),
+    path("documents/", include(wagtaildocs_urls)),
+    path("accounts/", include("allauth.urls")),
+]
+
+if settings.OPENLAB_BENCH_ENDPOINTS:
+    urlpatterns.append(path("bench/trivial/", views.trivial))
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+urlpatterns.append(path("", include(wagtail_urls)))

@@ -1,0 +1,59 @@
+from django.conf import settings
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from openlab import sdgs
+from openlab.health import run_checks
+from openlab.services import goal_page_sections
+
+
+@require_GET
+def sdg_index(request):
+    return render(request, "openlab/sdg_index.html", {"goals": sdgs.GOALS})
+
+
+@require_GET
+def sdg_detail(request, number):
+    try:
+        goal = sdgs.get_goal(number)
+    except sdgs.SDGError as error:
+        raise Http404(str(error)) from None
+    context = {"goal": goal, **goal_page_sections(goal)}
+    return render(request, "openlab/sdg_detail.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    healthy, report = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": report},
+        status=200 if healthy else 503,
+    )
+
+
+@require_GET
+def switch_language(request, code):
+    """Set the language cookie by a plain link, so pages need no CSRF form to offer it."""
+    if code not in dict(settings.LANGUAGES):
+        raise Http404
+    target = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/"
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return response
+
+
+def trivial(request):
+    """The 20-byte baseline of the benchmarks (only routed when OPENLAB_BENCH_ENDPOINTS)."""
+    return HttpResponse(b"01234567890123456789", content_type="text/plain")
