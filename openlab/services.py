@@ -25,9 +25,9 @@ def home_page_sections():
             .order_by("-first_published_at")[:HOME_LIST_SIZE]
         ),
         "newest_reports": list(
-            ReportPage.objects.live().prefetch_related("goals").order_by("-date", "-pk")[
-                :HOME_LIST_SIZE
-            ]
+            ReportPage.objects.live()
+            .prefetch_related("goals")
+            .order_by("-date", "-pk")[:HOME_LIST_SIZE]
         ),
     }
 
@@ -43,7 +43,9 @@ def goal_page_sections(goal):
 
     return {
         "stakeholders": list(tagged(StakeholderPage).order_by("title")),
-        "projects": list(tagged(ProjectPage).select_related("lead").order_by("-first_published_at")),
+        "projects": list(
+            tagged(ProjectPage).select_related("lead").order_by("-first_published_at")
+        ),
         "events": list(tagged(EventPage).filter(end__gte=timezone.now()).order_by("start")),
         "reports": list(tagged(ReportPage).order_by("-date")),
     }

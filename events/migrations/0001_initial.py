@@ -7,51 +7,172 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventIndexPage',
+            name="EventIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='紹介文')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="紹介文")),
             ],
             options={
-                'verbose_name': 'イベント一覧',
+                "verbose_name": "イベント一覧",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='EventPage',
+            name="EventPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.CharField(blank=True, max_length=240, verbose_name='概要')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('quote', 5)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': '見出し', 'template': 'blocks/heading_block.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'hr'], 'label': '本文'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': '画像', 'template': 'blocks/image_block.html'}), 3: ('wagtail.blocks.TextBlock', (), {'label': '引用'}), 4: ('wagtail.blocks.CharBlock', (), {'label': '出典', 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('text', 3), ('source', 4)]], {'label': '引用'})}, verbose_name='本文')),
-                ('start', models.DateTimeField(verbose_name='開始')),
-                ('end', models.DateTimeField(verbose_name='終了')),
-                ('all_day', models.BooleanField(default=False, verbose_name='終日')),
-                ('rrule', models.CharField(blank=True, help_text='例: FREQ=MONTHLY;BYDAY=3SU（毎月第3日曜日）', max_length=200, verbose_name='繰り返し（RRULE）')),
-                ('venue_name', models.CharField(blank=True, max_length=120, verbose_name='会場名')),
-                ('venue_address', models.CharField(blank=True, max_length=200, verbose_name='住所')),
-                ('latitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='緯度')),
-                ('longitude', models.DecimalField(blank=True, decimal_places=6, max_digits=9, null=True, verbose_name='経度')),
-                ('attendance', models.CharField(choices=[('onsite', '会場'), ('online', 'オンライン'), ('hybrid', '会場とオンライン')], default='onsite', max_length=10, verbose_name='参加方法')),
-                ('online_url', models.URLField(blank=True, verbose_name='オンライン参加URL')),
-                ('price', models.PositiveIntegerField(default=0, verbose_name='参加費（円）')),
-                ('kids_welcome', models.BooleanField(default=False, verbose_name='子ども歓迎')),
-                ('barrier_free', models.BooleanField(default=False, verbose_name='バリアフリー会場')),
-                ('capacity', models.PositiveIntegerField(blank=True, null=True, verbose_name='定員')),
-                ('registration', models.CharField(choices=[('closed', '申込なし'), ('open', '先着順'), ('approval', '主催者の承認制')], default='closed', max_length=10, verbose_name='申込')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("summary", models.CharField(blank=True, max_length=240, verbose_name="概要")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 2), ("quote", 5)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "label": "見出し",
+                                    "template": "blocks/heading_block.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "hr",
+                                    ],
+                                    "label": "本文",
+                                },
+                            ),
+                            2: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"label": "画像", "template": "blocks/image_block.html"},
+                            ),
+                            3: ("wagtail.blocks.TextBlock", (), {"label": "引用"}),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "出典", "required": False},
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 3), ("source", 4)]],
+                                {"label": "引用"},
+                            ),
+                        },
+                        verbose_name="本文",
+                    ),
+                ),
+                ("start", models.DateTimeField(verbose_name="開始")),
+                ("end", models.DateTimeField(verbose_name="終了")),
+                ("all_day", models.BooleanField(default=False, verbose_name="終日")),
+                (
+                    "rrule",
+                    models.CharField(
+                        blank=True,
+                        help_text="例: FREQ=MONTHLY;BYDAY=3SU（毎月第3日曜日）",
+                        max_length=200,
+                        verbose_name="繰り返し（RRULE）",
+                    ),
+                ),
+                ("venue_name", models.CharField(blank=True, max_length=120, verbose_name="会場名")),
+                (
+                    "venue_address",
+                    models.CharField(blank=True, max_length=200, verbose_name="住所"),
+                ),
+                (
+                    "latitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="緯度"
+                    ),
+                ),
+                (
+                    "longitude",
+                    models.DecimalField(
+                        blank=True, decimal_places=6, max_digits=9, null=True, verbose_name="経度"
+                    ),
+                ),
+                (
+                    "attendance",
+                    models.CharField(
+                        choices=[
+                            ("onsite", "会場"),
+                            ("online", "オンライン"),
+                            ("hybrid", "会場とオンライン"),
+                        ],
+                        default="onsite",
+                        max_length=10,
+                        verbose_name="参加方法",
+                    ),
+                ),
+                ("online_url", models.URLField(blank=True, verbose_name="オンライン参加URL")),
+                ("price", models.PositiveIntegerField(default=0, verbose_name="参加費（円）")),
+                ("kids_welcome", models.BooleanField(default=False, verbose_name="子ども歓迎")),
+                (
+                    "barrier_free",
+                    models.BooleanField(default=False, verbose_name="バリアフリー会場"),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="定員"),
+                ),
+                (
+                    "registration",
+                    models.CharField(
+                        choices=[
+                            ("closed", "申込なし"),
+                            ("open", "先着順"),
+                            ("approval", "主催者の承認制"),
+                        ],
+                        default="closed",
+                        max_length=10,
+                        verbose_name="申込",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'イベント',
-                'verbose_name_plural': 'イベント',
+                "verbose_name": "イベント",
+                "verbose_name_plural": "イベント",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
     ]

@@ -5,18 +5,19 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('events', '0001_initial'),
-        ('openlab', '0001_initial'),
+        ("events", "0001_initial"),
+        ("openlab", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventpage',
-            name='goals',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.goal', verbose_name='SDGs目標'),
+            model_name="eventpage",
+            name="goals",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.goal", verbose_name="SDGs目標"
+            ),
         ),
     ]

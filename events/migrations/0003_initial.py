@@ -5,33 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('events', '0002_initial'),
-        ('openlab', '0001_initial'),
-        ('stakeholders', '0001_initial'),
+        ("events", "0002_initial"),
+        ("openlab", "0001_initial"),
+        ("stakeholders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='eventpage',
-            name='organisers',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='organised_events', to='stakeholders.stakeholderpage', verbose_name='主催'),
+            model_name="eventpage",
+            name="organisers",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True,
+                related_name="organised_events",
+                to="stakeholders.stakeholderpage",
+                verbose_name="主催",
+            ),
         ),
         migrations.AddField(
-            model_name='eventpage',
-            name='targets',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.target', verbose_name='SDGsターゲット'),
+            model_name="eventpage",
+            name="targets",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.target", verbose_name="SDGsターゲット"
+            ),
         ),
         migrations.AddField(
-            model_name='eventpage',
-            name='towns',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.town', verbose_name='町'),
+            model_name="eventpage",
+            name="towns",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.town", verbose_name="町"
+            ),
         ),
         migrations.AddIndex(
-            model_name='eventpage',
-            index=models.Index(fields=['start'], name='events_even_start_96415e_idx'),
+            model_name="eventpage",
+            index=models.Index(fields=["start"], name="events_even_start_96415e_idx"),
         ),
     ]

@@ -7,64 +7,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('wagtailcore', '0098_apitoken'),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Goal',
+            name="Goal",
             fields=[
-                ('number', models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
-                ('name_ja', models.CharField(max_length=80)),
-                ('name_en', models.CharField(max_length=80)),
-                ('colour', models.CharField(max_length=7)),
+                ("number", models.PositiveSmallIntegerField(primary_key=True, serialize=False)),
+                ("name_ja", models.CharField(max_length=80)),
+                ("name_en", models.CharField(max_length=80)),
+                ("colour", models.CharField(max_length=7)),
             ],
             options={
-                'verbose_name': 'SDGs目標',
-                'verbose_name_plural': 'SDGs目標',
-                'ordering': ['number'],
+                "verbose_name": "SDGs目標",
+                "verbose_name_plural": "SDGs目標",
+                "ordering": ["number"],
             },
         ),
         migrations.CreateModel(
-            name='HomePage',
+            name="HomePage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', wagtail.fields.RichTextField(blank=True, verbose_name='ラボの紹介')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", wagtail.fields.RichTextField(blank=True, verbose_name="ラボの紹介")),
             ],
             options={
-                'verbose_name': 'ホームページ',
+                "verbose_name": "ホームページ",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='Town',
+            name="Town",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='町名')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="町名")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '町',
-                'verbose_name_plural': '町',
-                'ordering': ['position', 'name'],
+                "verbose_name": "町",
+                "verbose_name_plural": "町",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Target',
+            name="Target",
             fields=[
-                ('code', models.CharField(max_length=5, primary_key=True, serialize=False)),
-                ('position', models.PositiveSmallIntegerField()),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='target_set', to='openlab.goal')),
+                ("code", models.CharField(max_length=5, primary_key=True, serialize=False)),
+                ("position", models.PositiveSmallIntegerField()),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="target_set",
+                        to="openlab.goal",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'SDGsターゲット',
-                'verbose_name_plural': 'SDGsターゲット',
-                'ordering': ['position'],
+                "verbose_name": "SDGsターゲット",
+                "verbose_name_plural": "SDGsターゲット",
+                "ordering": ["position"],
             },
         ),
     ]

@@ -29,3 +29,6 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 ACCOUNT_RATE_LIMITS = False
 OPENLAB_BENCH_ENDPOINTS = True
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+WHITENOISE_USE_FINDERS = True
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
+STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405

@@ -8,82 +8,201 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('openlab', '0001_initial'),
-        ('wagtailcore', '0098_apitoken'),
+        ("openlab", "0001_initial"),
+        ("wagtailcore", "0098_apitoken"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ProgressUpdate',
+            name="ProgressUpdate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sort_order', models.IntegerField(blank=True, editable=False, null=True)),
-                ('date', models.DateField(verbose_name='日付')),
-                ('text', models.TextField(verbose_name='内容')),
-                ('percent', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='達成度（%）')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sort_order", models.IntegerField(blank=True, editable=False, null=True)),
+                ("date", models.DateField(verbose_name="日付")),
+                ("text", models.TextField(verbose_name="内容")),
+                (
+                    "percent",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="達成度（%）"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '進捗',
-                'ordering': ['sort_order'],
-                'abstract': False,
+                "verbose_name": "進捗",
+                "ordering": ["sort_order"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='ProjectIndexPage',
+            name="ProjectIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='紹介文')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="紹介文")),
             ],
             options={
-                'verbose_name': 'プロジェクト一覧',
+                "verbose_name": "プロジェクト一覧",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ReportIndexPage',
+            name="ReportIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='紹介文')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="紹介文")),
             ],
             options={
-                'verbose_name': 'こどもSDGs大使レポート一覧',
+                "verbose_name": "こどもSDGs大使レポート一覧",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ReportPage',
+            name="ReportPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('body', models.TextField(verbose_name='やったこと')),
-                ('nickname', models.CharField(max_length=40, verbose_name='ニックネーム')),
-                ('grade', models.CharField(blank=True, max_length=20, verbose_name='学年')),
-                ('date', models.DateField(verbose_name='活動した日')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("body", models.TextField(verbose_name="やったこと")),
+                ("nickname", models.CharField(max_length=40, verbose_name="ニックネーム")),
+                ("grade", models.CharField(blank=True, max_length=20, verbose_name="学年")),
+                ("date", models.DateField(verbose_name="活動した日")),
             ],
             options={
-                'verbose_name': 'こどもSDGs大使レポート',
-                'verbose_name_plural': 'こどもSDGs大使レポート',
+                "verbose_name": "こどもSDGs大使レポート",
+                "verbose_name_plural": "こどもSDGs大使レポート",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='ProjectPage',
+            name="ProjectPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('summary', models.CharField(blank=True, max_length=240, verbose_name='概要')),
-                ('body', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('quote', 5)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': '見出し', 'template': 'blocks/heading_block.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'hr'], 'label': '本文'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': '画像', 'template': 'blocks/image_block.html'}), 3: ('wagtail.blocks.TextBlock', (), {'label': '引用'}), 4: ('wagtail.blocks.CharBlock', (), {'label': '出典', 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('text', 3), ('source', 4)]], {'label': '引用'})}, verbose_name='本文')),
-                ('status', models.CharField(choices=[('idea', '構想中'), ('recruiting', '仲間募集中'), ('running', '実施中'), ('done', '完了'), ('cancelled', '中止')], default='idea', max_length=20, verbose_name='状況')),
-                ('start_date', models.DateField(blank=True, null=True, verbose_name='開始日')),
-                ('end_date', models.DateField(blank=True, null=True, verbose_name='終了日')),
-                ('goals', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.goal', verbose_name='SDGs目標')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("summary", models.CharField(blank=True, max_length=240, verbose_name="概要")),
+                (
+                    "body",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 2), ("quote", 5)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "label": "見出し",
+                                    "template": "blocks/heading_block.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "hr",
+                                    ],
+                                    "label": "本文",
+                                },
+                            ),
+                            2: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"label": "画像", "template": "blocks/image_block.html"},
+                            ),
+                            3: ("wagtail.blocks.TextBlock", (), {"label": "引用"}),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "出典", "required": False},
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 3), ("source", 4)]],
+                                {"label": "引用"},
+                            ),
+                        },
+                        verbose_name="本文",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("idea", "構想中"),
+                            ("recruiting", "仲間募集中"),
+                            ("running", "実施中"),
+                            ("done", "完了"),
+                            ("cancelled", "中止"),
+                        ],
+                        default="idea",
+                        max_length=20,
+                        verbose_name="状況",
+                    ),
+                ),
+                ("start_date", models.DateField(blank=True, null=True, verbose_name="開始日")),
+                ("end_date", models.DateField(blank=True, null=True, verbose_name="終了日")),
+                (
+                    "goals",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="openlab.goal", verbose_name="SDGs目標"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'プロジェクト',
-                'verbose_name_plural': 'プロジェクト',
+                "verbose_name": "プロジェクト",
+                "verbose_name_plural": "プロジェクト",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
     ]

@@ -6,64 +6,101 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('openlab', '0001_initial'),
-        ('projects', '0001_initial'),
-        ('stakeholders', '0001_initial'),
+        ("openlab", "0001_initial"),
+        ("projects", "0001_initial"),
+        ("stakeholders", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='projectpage',
-            name='lead',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='led_projects', to='stakeholders.stakeholderpage', verbose_name='主催ステークホルダー'),
+            model_name="projectpage",
+            name="lead",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="led_projects",
+                to="stakeholders.stakeholderpage",
+                verbose_name="主催ステークホルダー",
+            ),
         ),
         migrations.AddField(
-            model_name='projectpage',
-            name='partners',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='partner_projects', to='stakeholders.stakeholderpage', verbose_name='協働ステークホルダー'),
+            model_name="projectpage",
+            name="partners",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True,
+                related_name="partner_projects",
+                to="stakeholders.stakeholderpage",
+                verbose_name="協働ステークホルダー",
+            ),
         ),
         migrations.AddField(
-            model_name='projectpage',
-            name='seeking',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='stakeholders.offerneedterm', verbose_name='求めている協力'),
+            model_name="projectpage",
+            name="seeking",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True,
+                related_name="+",
+                to="stakeholders.offerneedterm",
+                verbose_name="求めている協力",
+            ),
         ),
         migrations.AddField(
-            model_name='projectpage',
-            name='targets',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.target', verbose_name='SDGsターゲット'),
+            model_name="projectpage",
+            name="targets",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.target", verbose_name="SDGsターゲット"
+            ),
         ),
         migrations.AddField(
-            model_name='projectpage',
-            name='towns',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.town', verbose_name='町'),
+            model_name="projectpage",
+            name="towns",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.town", verbose_name="町"
+            ),
         ),
         migrations.AddField(
-            model_name='progressupdate',
-            name='project',
-            field=modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='projects.projectpage'),
+            model_name="progressupdate",
+            name="project",
+            field=modelcluster.fields.ParentalKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="updates",
+                to="projects.projectpage",
+            ),
         ),
         migrations.AddField(
-            model_name='reportpage',
-            name='ambassador_group',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='reports', to='stakeholders.stakeholderpage', verbose_name='こども大使のグループ'),
+            model_name="reportpage",
+            name="ambassador_group",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="reports",
+                to="stakeholders.stakeholderpage",
+                verbose_name="こども大使のグループ",
+            ),
         ),
         migrations.AddField(
-            model_name='reportpage',
-            name='goals',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.goal', verbose_name='SDGs目標'),
+            model_name="reportpage",
+            name="goals",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.goal", verbose_name="SDGs目標"
+            ),
         ),
         migrations.AddField(
-            model_name='reportpage',
-            name='targets',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.target', verbose_name='SDGsターゲット'),
+            model_name="reportpage",
+            name="targets",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.target", verbose_name="SDGsターゲット"
+            ),
         ),
         migrations.AddField(
-            model_name='reportpage',
-            name='towns',
-            field=modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.town', verbose_name='町'),
+            model_name="reportpage",
+            name="towns",
+            field=modelcluster.fields.ParentalManyToManyField(
+                blank=True, related_name="+", to="openlab.town", verbose_name="町"
+            ),
         ),
     ]

@@ -9,80 +9,252 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('openlab', '0001_initial'),
-        ('taggit', '0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx'),
-        ('wagtailcore', '0098_apitoken'),
-        ('wagtailimages', '0027_image_description'),
+        ("openlab", "0001_initial"),
+        ("taggit", "0006_rename_taggeditem_content_type_object_id_taggit_tagg_content_8fc721_idx"),
+        ("wagtailcore", "0098_apitoken"),
+        ("wagtailimages", "0027_image_description"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='OfferNeedTerm',
+            name="OfferNeedTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True)),
-                ('name', models.CharField(max_length=40, unique=True, verbose_name='名前')),
-                ('name_en', models.CharField(blank=True, max_length=60, verbose_name='英語名')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True)),
+                ("name", models.CharField(max_length=40, unique=True, verbose_name="名前")),
+                ("name_en", models.CharField(blank=True, max_length=60, verbose_name="英語名")),
             ],
             options={
-                'verbose_name': 'できること・求めること',
-                'verbose_name_plural': 'できること・求めること',
-                'ordering': ['name'],
+                "verbose_name": "できること・求めること",
+                "verbose_name_plural": "できること・求めること",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='StakeholderIndexPage',
+            name="StakeholderIndexPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('intro', models.TextField(blank=True, verbose_name='紹介文')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="紹介文")),
             ],
             options={
-                'verbose_name': 'ステークホルダー一覧',
+                "verbose_name": "ステークホルダー一覧",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='StakeholderPage',
+            name="StakeholderPage",
             fields=[
-                ('page_ptr', models.OneToOneField(auto_created=True, on_delete=django.db.models.deletion.CASCADE, parent_link=True, primary_key=True, serialize=False, to=settings.WAGTAIL_PAGE_MODEL)),
-                ('kind', models.CharField(choices=[('city', '市役所の部署'), ('company', '企業'), ('npo', 'NPO・市民団体'), ('school', '学校'), ('university', '大学'), ('citizen', '市民'), ('ambassador', 'こどもSDGs大使')], max_length=20, verbose_name='種別')),
-                ('summary', models.CharField(blank=True, max_length=200, verbose_name='ひとこと紹介')),
-                ('description', wagtail.fields.StreamField([('heading', 0), ('paragraph', 1), ('image', 2), ('quote', 5)], blank=True, block_lookup={0: ('wagtail.blocks.CharBlock', (), {'form_classname': 'title', 'label': '見出し', 'template': 'blocks/heading_block.html'}), 1: ('wagtail.blocks.RichTextBlock', (), {'features': ['h2', 'h3', 'bold', 'italic', 'ol', 'ul', 'link', 'hr'], 'label': '本文'}), 2: ('wagtail.images.blocks.ImageBlock', [], {'label': '画像', 'template': 'blocks/image_block.html'}), 3: ('wagtail.blocks.TextBlock', (), {'label': '引用'}), 4: ('wagtail.blocks.CharBlock', (), {'label': '出典', 'required': False}), 5: ('wagtail.blocks.StructBlock', [[('text', 3), ('source', 4)]], {'label': '引用'})}, verbose_name='紹介')),
-                ('website', models.URLField(blank=True, verbose_name='ウェブサイト')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='連絡先メール')),
-                ('email_public', models.BooleanField(default=False, help_text='オンにすると、メールアドレスがこのページに表示されます。', verbose_name='メールアドレスを公開する')),
-                ('joined', models.DateField(blank=True, null=True, verbose_name='ラボ参加日')),
-                ('goals', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.goal', verbose_name='SDGs目標')),
-                ('logo', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='wagtailimages.image', verbose_name='ロゴ')),
-                ('needs', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='stakeholders.offerneedterm', verbose_name='求めること')),
-                ('offers', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='stakeholders.offerneedterm', verbose_name='できること')),
-                ('targets', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.target', verbose_name='SDGsターゲット')),
-                ('towns', modelcluster.fields.ParentalManyToManyField(blank=True, related_name='+', to='openlab.town', verbose_name='町')),
+                (
+                    "page_ptr",
+                    models.OneToOneField(
+                        auto_created=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        parent_link=True,
+                        primary_key=True,
+                        serialize=False,
+                        to=settings.WAGTAIL_PAGE_MODEL,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "市役所の部署"),
+                            ("company", "企業"),
+                            ("npo", "NPO・市民団体"),
+                            ("school", "学校"),
+                            ("university", "大学"),
+                            ("citizen", "市民"),
+                            ("ambassador", "こどもSDGs大使"),
+                        ],
+                        max_length=20,
+                        verbose_name="種別",
+                    ),
+                ),
+                (
+                    "summary",
+                    models.CharField(blank=True, max_length=200, verbose_name="ひとこと紹介"),
+                ),
+                (
+                    "description",
+                    wagtail.fields.StreamField(
+                        [("heading", 0), ("paragraph", 1), ("image", 2), ("quote", 5)],
+                        blank=True,
+                        block_lookup={
+                            0: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {
+                                    "form_classname": "title",
+                                    "label": "見出し",
+                                    "template": "blocks/heading_block.html",
+                                },
+                            ),
+                            1: (
+                                "wagtail.blocks.RichTextBlock",
+                                (),
+                                {
+                                    "features": [
+                                        "h2",
+                                        "h3",
+                                        "bold",
+                                        "italic",
+                                        "ol",
+                                        "ul",
+                                        "link",
+                                        "hr",
+                                    ],
+                                    "label": "本文",
+                                },
+                            ),
+                            2: (
+                                "wagtail.images.blocks.ImageBlock",
+                                [],
+                                {"label": "画像", "template": "blocks/image_block.html"},
+                            ),
+                            3: ("wagtail.blocks.TextBlock", (), {"label": "引用"}),
+                            4: (
+                                "wagtail.blocks.CharBlock",
+                                (),
+                                {"label": "出典", "required": False},
+                            ),
+                            5: (
+                                "wagtail.blocks.StructBlock",
+                                [[("text", 3), ("source", 4)]],
+                                {"label": "引用"},
+                            ),
+                        },
+                        verbose_name="紹介",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="ウェブサイト")),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="連絡先メール"),
+                ),
+                (
+                    "email_public",
+                    models.BooleanField(
+                        default=False,
+                        help_text="オンにすると、メールアドレスがこのページに表示されます。",
+                        verbose_name="メールアドレスを公開する",
+                    ),
+                ),
+                ("joined", models.DateField(blank=True, null=True, verbose_name="ラボ参加日")),
+                (
+                    "goals",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="openlab.goal", verbose_name="SDGs目標"
+                    ),
+                ),
+                (
+                    "logo",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="wagtailimages.image",
+                        verbose_name="ロゴ",
+                    ),
+                ),
+                (
+                    "needs",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="stakeholders.offerneedterm",
+                        verbose_name="求めること",
+                    ),
+                ),
+                (
+                    "offers",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="stakeholders.offerneedterm",
+                        verbose_name="できること",
+                    ),
+                ),
+                (
+                    "targets",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True,
+                        related_name="+",
+                        to="openlab.target",
+                        verbose_name="SDGsターゲット",
+                    ),
+                ),
+                (
+                    "towns",
+                    modelcluster.fields.ParentalManyToManyField(
+                        blank=True, related_name="+", to="openlab.town", verbose_name="町"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ステークホルダー',
-                'verbose_name_plural': 'ステークホルダー',
+                "verbose_name": "ステークホルダー",
+                "verbose_name_plural": "ステークホルダー",
             },
-            bases=('wagtailcore.page',),
+            bases=("wagtailcore.page",),
         ),
         migrations.CreateModel(
-            name='StakeholderTag',
+            name="StakeholderTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_object', modelcluster.fields.ParentalKey(on_delete=django.db.models.deletion.CASCADE, related_name='tagged_items', to='stakeholders.stakeholderpage')),
-                ('tag', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='%(app_label)s_%(class)s_items', to='taggit.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "content_object",
+                    modelcluster.fields.ParentalKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tagged_items",
+                        to="stakeholders.stakeholderpage",
+                    ),
+                ),
+                (
+                    "tag",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="%(app_label)s_%(class)s_items",
+                        to="taggit.tag",
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.AddField(
-            model_name='stakeholderpage',
-            name='tags',
-            field=modelcluster.contrib.taggit.ClusterTaggableManager(blank=True, help_text='A comma-separated list of tags.', through='stakeholders.StakeholderTag', to='taggit.Tag', verbose_name='タグ'),
+            model_name="stakeholderpage",
+            name="tags",
+            field=modelcluster.contrib.taggit.ClusterTaggableManager(
+                blank=True,
+                help_text="A comma-separated list of tags.",
+                through="stakeholders.StakeholderTag",
+                to="taggit.Tag",
+                verbose_name="タグ",
+            ),
         ),
     ]

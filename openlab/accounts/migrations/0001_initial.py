@@ -4,39 +4,83 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='PartnerMembership',
+            name="PartnerMembership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', '承認待ち'), ('approved', '承認済み'), ('rejected', '却下')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "承認待ち"),
+                            ("approved", "承認済み"),
+                            ("rejected", "却下"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'verbose_name': 'パートナー登録',
-                'verbose_name_plural': 'パートナー登録',
+                "verbose_name": "パートナー登録",
+                "verbose_name_plural": "パートナー登録",
             },
         ),
         migrations.CreateModel(
-            name='Profile',
+            name="Profile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('citizen', '市民'), ('partner', 'パートナー'), ('facilitator', 'ファシリテーター'), ('ambassador', 'こどもSDGs大使')], default='citizen', max_length=20, verbose_name='役割')),
-                ('display_name', models.CharField(blank=True, max_length=60, verbose_name='表示名')),
-                ('nickname', models.CharField(blank=True, max_length=40, verbose_name='ニックネーム')),
-                ('grade', models.CharField(blank=True, max_length=20, verbose_name='学年')),
-                ('guardian_consent_by', models.CharField(blank=True, max_length=80, verbose_name='同意した保護者')),
-                ('guardian_consent_at', models.DateTimeField(blank=True, null=True, verbose_name='保護者の同意日時')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("citizen", "市民"),
+                            ("partner", "パートナー"),
+                            ("facilitator", "ファシリテーター"),
+                            ("ambassador", "こどもSDGs大使"),
+                        ],
+                        default="citizen",
+                        max_length=20,
+                        verbose_name="役割",
+                    ),
+                ),
+                (
+                    "display_name",
+                    models.CharField(blank=True, max_length=60, verbose_name="表示名"),
+                ),
+                (
+                    "nickname",
+                    models.CharField(blank=True, max_length=40, verbose_name="ニックネーム"),
+                ),
+                ("grade", models.CharField(blank=True, max_length=20, verbose_name="学年")),
+                (
+                    "guardian_consent_by",
+                    models.CharField(blank=True, max_length=80, verbose_name="同意した保護者"),
+                ),
+                (
+                    "guardian_consent_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="保護者の同意日時"),
+                ),
             ],
             options={
-                'verbose_name': 'プロフィール',
-                'verbose_name_plural': 'プロフィール',
+                "verbose_name": "プロフィール",
+                "verbose_name_plural": "プロフィール",
             },
         ),
     ]

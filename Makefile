@@ -1,0 +1,45 @@
+# OpenLab: `make run` starts the site with demo data; `make test` runs the tests.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench services services-stop lint format clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# The site on embedded defaults (SQLite, in-memory channel layer, django-q2 ORM
+# broker, database search, console e-mail) at http://127.0.0.1:8000
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	bash deploy/run-dev.sh
+
+test: install
+	bash deploy/test.sh
+
+bench: install
+	$(PY) -m bench $(SCENARIOS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+services:
+	bash deploy/services.sh
+
+services-stop:
+	bash deploy/services-stop.sh
+
+clean:
+	rm -rf var media static_collected .pytest_cache
