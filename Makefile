@@ -24,7 +24,9 @@ run: install
 test: install
 	bash deploy/test.sh
 
+# wrk (Debian) is the load client when it can be installed; else a Python client.
 bench: install
+	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(PY) -m bench $(SCENARIOS)
 
 lint: install

@@ -5,6 +5,7 @@ so running the loader twice changes nothing.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -15,6 +16,10 @@ from openlab.accounts.services import approve_membership, create_user, ensure_ro
 from openlab.demo import content
 from openlab.models import Goal, Target, Town
 from openlab.setup import ensure_site_structure
+
+
+def _coordinate(value):
+    return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
 class DemoLoader:
@@ -168,8 +173,8 @@ class DemoLoader:
                 rrule=row["rrule"],
                 venue_name=row["venue_name"],
                 venue_address=row["venue_address"],
-                latitude=row["lat"],
-                longitude=row["lng"],
+                latitude=_coordinate(row["lat"]),
+                longitude=_coordinate(row["lng"]),
                 attendance=row["mode"],
                 online_url=row["online_url"],
                 price=row["price"],

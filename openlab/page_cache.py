@@ -77,9 +77,8 @@ def _is_cacheable_request(request):
 
 
 def _cache_key(request, generation):
-    language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
-    accept = request.META.get("HTTP_ACCEPT_LANGUAGE", "")[:40]
-    raw = f"{generation}|{request.get_host()}|{request.get_full_path()}|{language}|{accept}"
+    language = getattr(request, "LANGUAGE_CODE", "")
+    raw = f"{generation}|{request.get_host()}|{request.get_full_path()}|{language}"
     return "page-cache:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

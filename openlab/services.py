@@ -32,20 +32,33 @@ def home_page_sections():
     }
 
 
+GOAL_SECTION_SIZE = 12
+
+
 def goal_page_sections(goal):
-    """Everything tagged with `goal`, grouped by type, for /sdgs/<n>/."""
+    """What is tagged with `goal`, grouped by type, for /sdgs/<n>/.
+
+    Each group shows its first GOAL_SECTION_SIZE items and its total; the full
+    list is one link away in the filtered listing of that type.
+    """
     from events.models import EventPage
     from projects.models import ProjectPage, ReportPage
     from stakeholders.models import StakeholderPage
 
-    def tagged(model):
-        return model.objects.live().filter(goals=goal.number).prefetch_related("goals")
+    def section(queryset):
+        queryset = queryset.filter(goals=goal.number)
+        return {
+            "items": list(queryset.prefetch_related("goals")[:GOAL_SECTION_SIZE]),
+            "total": queryset.count(),
+        }
 
     return {
-        "stakeholders": list(tagged(StakeholderPage).order_by("title")),
-        "projects": list(
-            tagged(ProjectPage).select_related("lead").order_by("-first_published_at")
+        "stakeholders": section(StakeholderPage.objects.live().order_by("title")),
+        "projects": section(
+            ProjectPage.objects.live().select_related("lead").order_by("-first_published_at")
         ),
-        "events": list(tagged(EventPage).filter(end__gte=timezone.now()).order_by("start")),
-        "reports": list(tagged(ReportPage).order_by("-date")),
+        "events": section(
+            EventPage.objects.live().filter(end__gte=timezone.now()).order_by("start")
+        ),
+        "reports": section(ReportPage.objects.live().order_by("-date")),
     }

@@ -69,11 +69,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openlab.middleware.SecurityHeadersMiddleware",
+    "openlab.middleware.LanguageMiddleware",
     # Before sessions and auth: a cached anonymous page is served without
     # touching the database at all.
     "openlab.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -272,6 +272,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         "elastic_transport": {"level": "WARNING"},
         "django_q": {"level": "WARNING"},
+        # Page actions are already in Wagtail's audit log (the database).
+        "wagtail": {"level": "WARNING"},
+        "django_tasks": {"level": "WARNING"},
     },
 }
 

@@ -16,3 +16,11 @@ STORAGES = {
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 OPENLAB_BENCH_ENDPOINTS = True
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Its own cache, so bench pages never mix with the dev site's.
+if not REDIS_URL:  # noqa: F405
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "bench-cache"),
+        }
+    }

@@ -1,0 +1,1 @@
+"""OpenLab benchmark harness: ``python -m bench [scenario ...]`` (see README.md)."""
