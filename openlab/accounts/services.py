@@ -59,19 +59,6 @@ def ensure_role_groups():
     return facilitators, partners
 
 
-def role_of(user):
-    if not user.is_authenticated:
-        return None
-    if user.is_superuser:
-        return Role.FACILITATOR
-    profile = getattr(user, "profile", None)
-    return profile.role if profile else Role.CITIZEN
-
-
-def is_facilitator(user):
-    return role_of(user) == Role.FACILITATOR
-
-
 def create_user(username, email, password, role, display_name="", **profile_fields):
     """A user with a profile of `role`; facilitators join the facilitator group."""
     user = get_user_model().objects.create_user(username=username, email=email, password=password)

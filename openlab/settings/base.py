@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "openlab",
     "openlab.accounts",
     "openlab.chat",
+    "openlab.notifications",
     "stakeholders",
     "projects",
     "events",
