@@ -138,3 +138,16 @@ def css_rules():
         f"{{ background: {goal.colour.lower()}; color: {goal.text_colour}; }}"
         for goal in GOALS
     )
+
+
+def sync_reference_tables(goal_model, target_model):
+    """Fill the Goal and Target tables from this module (idempotent)."""
+    for goal in GOALS:
+        goal_model.objects.update_or_create(
+            number=goal.number,
+            defaults={"name_ja": goal.name_ja, "name_en": goal.name_en, "colour": goal.colour},
+        )
+    for position, code in enumerate(TARGET_CODES):
+        target_model.objects.update_or_create(
+            code=code, defaults={"goal_id": int(code.split(".")[0]), "position": position}
+        )

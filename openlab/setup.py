@@ -1,9 +1,11 @@
 """The site's fixed structure: towns and the page tree. Idempotent."""
 
+from django.conf import settings
 from django.db import transaction
-from wagtail.models import Page, Site
+from wagtail.models import Locale, Page, Site
 
-from openlab.models import HomePage, Town
+from openlab import sdgs
+from openlab.models import Goal, HomePage, Target, Town
 
 # The 13 towns (町) of Higashimurayama, then "outside the city".
 TOWNS = [
@@ -46,6 +48,15 @@ def _ensure_child(parent, model, slug, title, **fields):
     return page
 
 
+def _ensure_root():
+    """Wagtail's root page; its migration makes it, but a flushed database has none."""
+    root = Page.get_first_root_node()
+    if root is None:
+        locale, _ = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    return root
+
+
 @transaction.atomic
 def ensure_site_structure():
     """Create the home page, the section index pages and the towns, if missing."""
@@ -54,7 +65,9 @@ def ensure_site_structure():
     from stakeholders.models import StakeholderIndexPage
 
     ensure_towns()
-    root = Page.get_first_root_node()
+    if Goal.objects.count() != len(sdgs.GOALS):
+        sdgs.sync_reference_tables(Goal, Target)
+    root = _ensure_root()
     home = HomePage.objects.first()
     if home is None:
         # Wagtail's own placeholder ("Welcome to your new Wagtail site!") holds the slug.

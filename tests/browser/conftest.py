@@ -9,10 +9,6 @@ from pathlib import Path
 
 import pytest
 
-# Playwright's sync API runs an event loop in this thread; the live server and
-# the test share the database connection synchronously, which is safe here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 AXE_PATH = Path(__file__).parents[2] / ".cache/axe-core/node_modules/axe-core/axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -34,12 +30,19 @@ def browser(request):
         require_service("chromium", "Debian's chromium is not installed (bash deploy/browser.sh)")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+    # Playwright's sync API runs an event loop in this thread, and Django would
+    # refuse the test's own (synchronous) database calls; allowed here only,
+    # and taken back afterwards so no subprocess inherits it.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=chromium, headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()
+    finally:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from tests.factories import EventFactory, ProjectFactory, StakeholderFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

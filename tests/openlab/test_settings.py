@@ -12,7 +12,8 @@ ROOT = Path(__file__).parents[2]
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SECRET_KEY", "ALLOWED_HOSTS")}
+    unset = ("DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(DJANGO_SETTINGS_MODULE="openlab.settings.production", **env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
