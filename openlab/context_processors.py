@@ -7,6 +7,8 @@ NAVIGATION = [
     ("/events/", _("イベント")),
     ("/reports/", _("こども大使レポート")),
     ("/sdgs/", _("SDGs")),
+    ("/dashboard/", _("ダッシュボード")),
+    ("/opendata/", _("オープンデータ")),
 ]
 
 

@@ -47,7 +47,22 @@ class DemoLoader:
         self.load_events(content.events(stakeholder_rows, seed=self.seed))
         self.load_reports(content.reports(stakeholder_rows, seed=self.seed))
         self.load_accounts()
+        self.load_event_registrations()
+        self.load_match_proposals()
+        self.load_follows()
+        self.load_chat_rooms(project_rows)
+        self.load_search_index()
         return self.created
+
+    # --- search -------------------------------------------------------------------
+    def load_search_index(self):
+        """Fill the database search index now (idempotent); Elasticsearch, when
+        configured, is filled by the queued publish tasks or `search_index rebuild`."""
+        from search import services
+        from search.backend import DatabaseSearchBackend
+
+        report = services.repair(DatabaseSearchBackend())
+        self.log(f"search index (database): {report.checked} pages, {report.fixed} updated")
 
     # --- vocabulary ---------------------------------------------------------------
     def load_terms(self):
@@ -114,7 +129,7 @@ class DemoLoader:
         return pages
 
     def load_projects(self, rows):
-        from projects.models import ProgressUpdate, ProjectPage
+        from projects.models import Milestone, ProgressUpdate, ProjectPage
 
         parent = self.sections["projects"]
         pages = self._existing(ProjectPage, parent)
@@ -138,6 +153,16 @@ class DemoLoader:
                     percent=update.get("percent"),
                 )
                 for update in sorted(row["updates"], key=lambda u: u["date"], reverse=True)
+            ]
+            # Staleness is computed from the latest update's date (never the publish
+            # date), so the demo's quiet projects stay 更新待ち after loading.
+            page.milestones = [
+                Milestone(
+                    title=milestone["title"],
+                    due=dt.date.fromisoformat(milestone["due"]) if milestone["due"] else None,
+                    done=milestone["done"],
+                )
+                for milestone in row.get("milestones", [])
             ]
             pages[row["slug"]] = self._publish(
                 parent,
@@ -220,7 +245,89 @@ class DemoLoader:
         self.log(f"reports: {len(pages)} ({self.created['reports']} new)")
         return pages
 
+    def load_event_registrations(self):
+        """Materialise every event's dates, then a few demo registrations (idempotent)."""
+        from events.models import EventPage
+        from events.services import (
+            RegistrationError,
+            next_occurrence,
+            register_user,
+            sync_occurrences,
+        )
+
+        events = {page.slug: page for page in EventPage.objects.child_of(self.sections["events"])}
+        for page in events.values():
+            sync_occurrences(page.pk)
+        users = {user.username: user for user in get_user_model().objects.all()}
+        wanted = [("citizen", "openlab-meetup"), ("partner2", "openlab-meetup"),
+                  ("citizen", "hachikokuyama-satoyama-day")]  # fmt: skip
+        made = 0
+        for username, slug in wanted:
+            occurrence = next_occurrence(events[slug]) if slug in events else None
+            if occurrence is None or username not in users:
+                continue
+            try:
+                register_user(occurrence.pk, users[username])
+                made += 1
+            except RegistrationError:
+                pass  # already registered: a second run changes nothing
+        self.log(f"event dates: {len(events)} events; registrations: {made} new")
+
+    # --- chat ---------------------------------------------------------------------
+    def load_chat_rooms(self, project_rows):
+        """Rooms of the first demo projects with their conversations (openlab/chat).
+
+        author_role lead → `partner`, partner → `partner2`, facilitator → `facilitator`;
+        the two demo partners join each room so a newcomer sees chat at once. Idempotent:
+        each message has a fixed idempotency key.
+        """
+        from openlab.chat.models import Membership, Message
+        from openlab.chat.services import add_member, room_for_project
+        from openlab.chat.tasks import ensure_schedule
+        from projects.models import ProjectPage
+
+        ensure_schedule()
+        users = {u.username: u for u in get_user_model().objects.filter(
+            username__in=["partner", "partner2", "facilitator"])}  # fmt: skip
+        authors = {"lead": "partner", "partner": "partner2", "facilitator": "facilitator"}
+        if len(users) < 3:
+            self.log("chat: demo accounts missing; no rooms")
+            return
+        projects = {
+            page.slug: page for page in ProjectPage.objects.child_of(self.sections["projects"])
+        }
+        start = dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)
+        made = 0
+        for number, conversation in enumerate(content.chat_conversations(project_rows)):
+            project = projects.get(conversation["project"])
+            if project is None:
+                continue
+            room = room_for_project(project)
+            for user in users.values():
+                if not Membership.objects.filter(room=room, user=user).exists():
+                    add_member(room, user)
+            for index, row in enumerate(conversation["messages"]):
+                message, created = Message.objects.get_or_create(
+                    sender=users[authors[row["author_role"]]],
+                    client_key=f"demo-{project.pk}-{index}",
+                    defaults={"room": room, "body": row["text"]},
+                )
+                if created:
+                    when = start + dt.timedelta(hours=number * 5, minutes=index * 7)
+                    Message.objects.filter(pk=message.pk).update(created_at=when)
+                    made += 1
+        self.log(f"chat: {made} demo messages new")
+
     # --- people -------------------------------------------------------------------
+    def load_match_proposals(self):
+        """Partner proposals for the demo data, so the demo partner sees them at once."""
+        from openlab.matching.services import recompute_all
+        from openlab.matching.tasks import ensure_schedules
+
+        stats = recompute_all()
+        ensure_schedules()
+        self.log(f"match proposals: {stats['created']} new, {stats['updated']} updated")
+
     def load_accounts(self):
         users = get_user_model().objects
         for account in content.DEMO_ACCOUNTS:
@@ -247,3 +354,20 @@ class DemoLoader:
                 approve_membership(user, self.stakeholders[account["stakeholder"]])
             self.created["users"] += 1
         self.log(f"accounts: {len(content.DEMO_ACCOUNTS)} ({self.created['users']} new)")
+
+    # --- follows (openlab/notifications) --------------------------------------------
+    def load_follows(self):
+        """The demo citizen follows a few goals, a town and two stakeholders (weekly digest)."""
+        from openlab.notifications import services as notifications
+        from openlab.notifications.models import FollowTarget
+
+        citizen = get_user_model().objects.filter(username="citizen").first()
+        if citizen is None:
+            return
+        for number in (11, 12, 13):
+            notifications.follow(citizen, FollowTarget.GOAL, self.goals[number])
+        notifications.follow(citizen, FollowTarget.TOWN, self.towns["kumegawa"])
+        for slug in sorted(self.stakeholders)[:2]:
+            notifications.follow(citizen, FollowTarget.STAKEHOLDER, self.stakeholders[slug])
+        notifications.set_frequency(citizen, "weekly")
+        self.log("follows: the demo citizen follows goals 11-13, 久米川町 and 2 stakeholders")

@@ -89,6 +89,12 @@ class SDGTaggedPage(Page):
         """Goals as reference objects, in number order, from the prefetched relation."""
         return [sdgs.GOALS_BY_NUMBER[goal.pk] for goal in self.goals.all()]
 
+    def search_admin_terms(self):
+        """Pre-segmented Japanese for Wagtail's admin search (see search/japanese.py)."""
+        from search.documents import admin_search_terms
+
+        return admin_search_terms(self)
+
 
 class HomePage(Page):
     intro = RichTextField(_("ラボの紹介"), blank=True)

@@ -6,6 +6,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from openlab import views
+from openlab.chat import urls as chat_urls
+from openlab.opendata.api import api_router
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -15,7 +17,18 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
+    path("", include("openlab.notifications.urls")),
+    path("opendata/", include("openlab.opendata.urls")),
+    path("dashboard/", include("openlab.dashboard.urls")),
+    path("api/v2/", api_router.urls),
+    path("accounts/", include("openlab.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("events/", include("events.urls")),
+    path("reports/", include("projects.urls")),
+    path("chat/", include("openlab.chat.urls")),
+    path("api/chat/", include(chat_urls.api_urlpatterns)),
+    path("matches/", include("openlab.matching.urls")),
+    path("", include("search.urls")),
 ]
 
 if settings.OPENLAB_BENCH_ENDPOINTS:

@@ -119,6 +119,7 @@ class StakeholderPage(SDGTaggedPage):
         index.SearchField("summary"),
         index.SearchField("description"),
         index.FilterField("kind"),
+        index.AutocompleteField("search_admin_terms"),
     ]
 
     parent_page_types = ["stakeholders.StakeholderIndexPage"]
@@ -131,3 +132,10 @@ class StakeholderPage(SDGTaggedPage):
     @property
     def public_email(self):
         return self.email if self.email_public else ""
+
+    def get_context(self, request, *args, **kwargs):
+        from stakeholders.services import stakeholder_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(stakeholder_page_context(self))
+        return context

@@ -52,8 +52,25 @@ class PartnerMembership(models.Model):
     stakeholder = models.ForeignKey(
         "stakeholders.StakeholderPage", on_delete=models.CASCADE, related_name="memberships"
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    message = models.TextField(_("申請メッセージ"), blank=True)
+    new_stakeholder = models.BooleanField(
+        _("新しいステークホルダーとして申請"),
+        default=False,
+        help_text=_("申請者が新しく登録したステークホルダー（承認まで非公開の下書き）。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(_("判断日時"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("判断したファシリテーター"),
+    )
 
     class Meta:
         constraints = [
@@ -64,3 +81,24 @@ class PartnerMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.stakeholder}"
+
+
+class PartnerGroup(models.Model):
+    """The Django group whose page permissions are exactly the pages a stakeholder owns.
+
+    Kept in sync by openlab.accounts.partner_access; approved partners are its members.
+    """
+
+    stakeholder = models.OneToOneField(
+        "stakeholders.StakeholderPage", on_delete=models.CASCADE, related_name="partner_group"
+    )
+    group = models.OneToOneField(
+        "auth.Group", on_delete=models.CASCADE, related_name="partner_stakeholder"
+    )
+
+    class Meta:
+        verbose_name = _("パートナーグループ")
+        verbose_name_plural = _("パートナーグループ")
+
+    def __str__(self):
+        return self.group.name

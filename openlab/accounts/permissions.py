@@ -51,9 +51,10 @@ def owning_stakeholder_ids(page):
     if isinstance(page, StakeholderPage):
         return {page.pk}
     if isinstance(page, ProjectPage):
-        return {page.lead_id, *page.partners.values_list("pk", flat=True)} - {None}
+        # .all() (not values_list) also reads modelcluster's in-memory relations.
+        return {page.lead_id, *(partner.pk for partner in page.partners.all())} - {None}
     if isinstance(page, EventPage):
-        return set(page.organisers.values_list("pk", flat=True))
+        return {organiser.pk for organiser in page.organisers.all()}
     if isinstance(page, ReportPage):
         return {page.ambassador_group_id} - {None}
     return set()

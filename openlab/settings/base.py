@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "openlab.accounts",
     "openlab.chat",
     "openlab.notifications",
+    "openlab.opendata",
+    "openlab.matching",
     "stakeholders",
     "projects",
     "events",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    "wagtail.api.v2",
+    "rest_framework",
     "modelcluster",
     "taggit",
     "channels",
@@ -280,3 +284,10 @@ LOGGING = {
 }
 
 OPENLAB_BENCH_ENDPOINTS = False
+
+# --- Chat (openlab/chat) -------------------------------------------------------------
+# How often an open socket re-checks its session and membership (a logout elsewhere
+# closes it within this time), the page's heartbeat, and how long presence lasts.
+CHAT_SESSION_CHECK_SECONDS = float(os.environ.get("CHAT_SESSION_CHECK_SECONDS", "20"))
+CHAT_HEARTBEAT_SECONDS = float(os.environ.get("CHAT_HEARTBEAT_SECONDS", "25"))
+CHAT_PRESENCE_TTL_SECONDS = 90

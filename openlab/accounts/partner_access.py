@@ -1,0 +1,182 @@
+"""Partner access in the Wagtail admin, through Wagtail's own page permissions.
+
+How it works (other apps can rely on it without doing anything):
+
+* A stakeholder with partners has a Django group (``PartnerGroup``), named
+  "パートナー: <stakeholder> #<pk>", created when its first partner is
+  approved. Approved partners of the stakeholder are its members
+  (``sync_membership``, run by a signal whenever a PartnerMembership is saved
+  or deleted).
+* That group holds exactly one ``GroupPagePermission`` ("change_page") on every
+  page the stakeholder owns according to ``permissions.owning_stakeholder_ids``:
+  the stakeholder page itself, projects it leads or partners, events it
+  organises, reports of its ambassador group. ``sync_page`` recomputes the rows
+  of one page; a post_save signal runs it for every full save of those page
+  types (creation, publish, copy), so changing a project's lead or an event's
+  organisers moves the permission with it. Pages have no children, so a
+  permission on a page covers nothing else.
+* The shared "パートナー" group may enter the admin, upload images, and *add*
+  pages under the project and event index pages (Wagtail lets an adder edit the
+  drafts they created). No partner permission includes "publish": every
+  partner change is submitted to the "ファシリテーター承認" workflow, which
+  covers the whole site, and only facilitators approve it. Every step is in
+  Wagtail's history (audit log).
+* Because the refusal comes from Wagtail's PagePermissionTester, every admin
+  view refuses a partner on another stakeholder's page: edit, publish,
+  unpublish, delete, move, copy, preview, revisions, history, workflow, lock.
+* ``stakeholders.wagtail_hooks`` narrows the explorer listing to owned pages.
+  The page forms refuse a lead or organiser that is not one of the partner's
+  stakeholders (projects.forms.ProjectPageForm does it for ProjectPage;
+  ``openlab.accounts.forms.PartnerPageForm`` is a base form doing it for
+  ProjectPage.lead and EventPage.organisers).
+"""
+
+import logging
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+
+from openlab.accounts.models import PartnerGroup, PartnerMembership
+
+logger = logging.getLogger(__name__)
+
+PARTNER_PAGE_PERMISSION = "change_page"
+GROUP_PREFIX = "パートナー: "
+
+
+def _change_permission():
+    return Permission.objects.get(content_type__app_label="wagtailcore", codename="change_page")
+
+
+def _group_name(stakeholder):
+    return f"{GROUP_PREFIX}{stakeholder.title[:100]} #{stakeholder.pk}"
+
+
+def group_for(stakeholder):
+    """The stakeholder's partner group, created (and renamed) as needed."""
+    link = PartnerGroup.objects.select_related("group").filter(stakeholder=stakeholder).first()
+    name = _group_name(stakeholder)
+    if link is None:
+        group, _ = Group.objects.get_or_create(name=name)
+        link = PartnerGroup.objects.create(stakeholder=stakeholder, group=group)
+    elif link.group.name != name:
+        link.group.name = name
+        link.group.save(update_fields=["name"])
+    return link.group
+
+
+def _owned_page_types():
+    from events.models import EventPage
+    from projects.models import ProjectPage, ReportPage
+    from stakeholders.models import StakeholderPage
+
+    return (StakeholderPage, ProjectPage, EventPage, ReportPage)
+
+
+@transaction.atomic
+def sync_page(page):
+    """Give the partner groups of exactly the page's owners "change" on the page."""
+    from wagtail.models import GroupPagePermission
+
+    from openlab.accounts.permissions import owning_stakeholder_ids
+
+    owners = owning_stakeholder_ids(page)
+    # Groups exist only for stakeholders that have (had) partners: approve_membership
+    # creates the group and then syncs every page the stakeholder owns.
+    wanted = set(
+        PartnerGroup.objects.filter(stakeholder_id__in=owners).values_list("group_id", flat=True)
+    )
+    permission = _change_permission()
+    existing = GroupPagePermission.objects.filter(
+        page_id=page.pk, group__partner_stakeholder__isnull=False
+    )
+    existing.exclude(group_id__in=wanted).delete()
+    have = set(existing.values_list("group_id", flat=True))
+    GroupPagePermission.objects.bulk_create(
+        [
+            GroupPagePermission(group_id=group_id, page_id=page.pk, permission=permission)
+            for group_id in wanted - have
+        ]
+    )
+
+
+def sync_stakeholder_pages(stakeholder):
+    """Create the stakeholder's group and recompute every page it may own."""
+    from django.db.models import Q
+
+    from events.models import EventPage
+    from projects.models import ProjectPage, ReportPage
+
+    group_for(stakeholder)
+    sync_page(stakeholder)
+    for queryset in (
+        ProjectPage.objects.filter(Q(lead=stakeholder) | Q(partners=stakeholder)).distinct(),
+        EventPage.objects.filter(organisers=stakeholder),
+        ReportPage.objects.filter(ambassador_group=stakeholder),
+    ):
+        for page in queryset:
+            sync_page(page)
+
+
+def sync_all_pages():
+    """Recompute every owned page's partner permissions (used by seeding and repairs)."""
+    for model in _owned_page_types():
+        for page in model.objects.all():
+            sync_page(page)
+
+
+def sync_membership(user, stakeholder):
+    """Make group membership follow the PartnerMembership between `user` and `stakeholder`."""
+    from openlab.accounts.services import PARTNERS
+
+    group = group_for(stakeholder)
+    approved = PartnerMembership.objects.filter(
+        user=user, stakeholder=stakeholder, status=PartnerMembership.Status.APPROVED
+    ).exists()
+    if approved:
+        user.groups.add(group)
+        partners = Group.objects.filter(name=PARTNERS).first()
+        if partners:
+            user.groups.add(partners)
+    else:
+        user.groups.remove(group)
+        still_partner = PartnerMembership.objects.filter(
+            user=user, status=PartnerMembership.Status.APPROVED
+        ).exists()
+        if not still_partner:
+            user.groups.remove(*Group.objects.filter(name=PARTNERS))
+    # Wagtail caches page permissions on the user object for a request.
+    for attr in ("_page_permission_cache", "_explorable_root_page_cache", "_perm_cache"):
+        if hasattr(user, attr):
+            delattr(user, attr)
+
+
+# --- signals -------------------------------------------------------------------------
+def _page_saved(sender, instance, created, update_fields=None, raw=False, **kwargs):
+    if raw or not isinstance(instance, _owned_page_types()):
+        return
+    # Revision saves only touch bookkeeping columns: ownership is what is live.
+    if update_fields is not None and not created:
+        return
+    sync_page(instance)
+
+
+def _membership_changed(sender, instance, **kwargs):
+    try:
+        stakeholder = instance.stakeholder
+    except Exception:  # the stakeholder is being deleted with its memberships
+        return
+    sync_membership(instance.user, stakeholder)
+
+
+def connect_signals():
+    post_save.connect(_page_saved, dispatch_uid="partner_access_page_saved")
+    post_save.connect(
+        _membership_changed, sender=PartnerMembership, dispatch_uid="partner_access_membership"
+    )
+    post_delete.connect(
+        _membership_changed,
+        sender=PartnerMembership,
+        dispatch_uid="partner_access_membership_deleted",
+    )

@@ -1,0 +1,268 @@
+"""The chat WebSocket at /ws/chat/<room_id>/: thin; the rules are in openlab/chat/services.py.
+
+Client frames (JSON objects, each with exactly the fields listed):
+  {"type": "message", "body": str, "key": str}   send (key: idempotency key, unique per sender)
+  {"type": "edit", "id": int, "body": str}        edit own message
+  {"type": "delete", "id": int}                   delete own message
+  {"type": "report", "id": int, "reason": str}    report a message
+  {"type": "read", "id": int}                     read up to id
+  {"type": "sync", "after": int}                  messages after id (after a reconnect)
+  {"type": "ping"}                                heartbeat
+Server frames: ack, message, update, history, presence, pong, error ({"type": "error",
+"code": ..., "reason": <Japanese>}); an error frame leaves the connection usable.
+"""
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from openlab.chat import services
+from openlab.chat.services import ChatError
+
+logger = logging.getLogger(__name__)
+
+FRAMES = {
+    "message": {"body": str, "key": str},
+    "edit": {"id": int, "body": str},
+    "delete": {"id": int},
+    "report": {"id": int, "reason": str},
+    "read": {"id": int},
+    "sync": {"after": int},
+    "ping": {},
+}
+MAX_FRAME_CHARS = 20_000
+
+PRESENCE_PUSH_MAX = 50
+
+CLOSE_NOT_ALLOWED = 4403
+CLOSE_LOGGED_OUT = 4401
+CLOSE_LAYER_DOWN = 4503
+
+
+def parse_frame(text):
+    """The frame as (type, fields), or ChatError with the reason it is refused."""
+    if text is None:
+        raise ChatError("not_text", _("テキストのフレームだけを受け付けます。"))
+    if len(text) > MAX_FRAME_CHARS:
+        raise ChatError("too_long", _("フレームが大きすぎます。"))
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ChatError("bad_json", _("JSONとして読めません。")) from error
+    if not isinstance(data, dict):
+        raise ChatError("bad_frame", _("JSONオブジェクトを送ってください。"))
+    kind = data.get("type")
+    if kind not in FRAMES:
+        raise ChatError("unknown_type", _("不明な種類です: %(type)s") % {"type": str(kind)[:40]})
+    fields = FRAMES[kind]
+    unknown = sorted(set(data) - set(fields) - {"type"})
+    if unknown:
+        raise ChatError(
+            "unknown_field", _("不明な項目があります: %(f)s") % {"f": ", ".join(unknown)[:100]}
+        )
+    for name, expected in fields.items():
+        value = data.get(name)
+        if name not in data or not isinstance(value, expected) or isinstance(value, bool):
+            raise ChatError("bad_field", _("項目「%(f)s」がないか、型が違います。") % {"f": name})
+    if kind == "message" and len(data["body"]) > services.MAX_MESSAGE_LENGTH:
+        raise ChatError(
+            "too_long",
+            _("メッセージは%(max)d文字以内にしてください（%(len)d文字）。")
+            % {"max": services.MAX_MESSAGE_LENGTH, "len": len(data["body"])},
+        )
+    return kind, data
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    room_id = None
+    joined = False
+    watchdog = None
+
+    async def connect(self):
+        self.user = self.scope.get("user")
+        self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
+        session = self.scope.get("session")
+        self.session_key = getattr(session, "session_key", None)
+        if not await self.allowed():
+            await self.close(code=CLOSE_NOT_ALLOWED)
+            return
+        self.group = services.group_name(self.room_id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.joined = True
+        await self.accept()
+        await database_sync_to_async(services.presence_join)(
+            self.room_id, self.user, self.channel_name
+        )
+        await self.announce_presence()
+        self.watchdog = asyncio.ensure_future(self.watch())
+
+    async def disconnect(self, code):
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+        if not self.joined:
+            return
+        with contextlib.suppress(Exception):
+            await database_sync_to_async(services.presence_leave)(self.channel_name)
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+        with contextlib.suppress(Exception):
+            await self.announce_presence(joined=False)
+
+    @database_sync_to_async
+    def allowed(self):
+        user = self.user
+        if user is None or not user.is_authenticated:
+            return False
+        return services.session_is_valid(self.session_key, user.pk) and services.can_join(
+            user, self.room_id
+        )
+
+    async def watch(self):
+        """Closes the socket once the session ends elsewhere or the member is removed."""
+        period = getattr(settings, "CHAT_SESSION_CHECK_SECONDS", 20)
+        try:
+            while True:
+                await asyncio.sleep(period)
+                if not await self.still_allowed():
+                    return
+                await database_sync_to_async(services.presence_touch)(self.channel_name)
+                try:
+                    # Renew the group membership: a channel layer that restarted empty
+                    # forgets it; one that is down closes the socket, and the client
+                    # reconnects and fetches what it missed.
+                    await self.channel_layer.group_add(self.group, self.channel_name)
+                except Exception:  # noqa: BLE001
+                    await self.send_error(
+                        ChatError("layer_down", _("配信が一時的に止まっています。再接続します。"))
+                    )
+                    await self.close(code=CLOSE_LAYER_DOWN)
+                    return
+        except asyncio.CancelledError:
+            pass
+
+    async def still_allowed(self):
+        if await self.allowed():
+            return True
+        await self.send_error(ChatError("closed", _("ログアウトしたか、ルームから外れました。")))
+        await self.close(code=CLOSE_LOGGED_OUT)
+        return False
+
+    # --- frames from the client ---------------------------------------------------------
+
+    async def receive(self, text_data=None, bytes_data=None):
+        if not await self.still_allowed():
+            return
+        try:
+            kind, data = parse_frame(text_data)
+            await getattr(self, f"on_{kind}")(data)
+        except ChatError as error:
+            await self.send_error(error, key=self._key(text_data))
+
+    @staticmethod
+    def _key(text_data):
+        with contextlib.suppress(Exception):
+            key = json.loads(text_data).get("key")
+            if isinstance(key, str) and services.KEY_PATTERN.match(key):
+                return key
+        return None
+
+    async def on_message(self, data):
+        message, _created = await database_sync_to_async(services.send_message)(
+            self.user, self.room_id, data["body"], data["key"]
+        )
+        payload = services.serialize(message)
+        await self.send_json({"type": "ack", "key": data["key"], "id": message.pk,
+                              "message": payload})  # fmt: skip
+        await self.group_send({"type": "chat.message", "message": payload})
+
+    async def on_edit(self, data):
+        message = await database_sync_to_async(services.edit_message)(
+            self.user, data["id"], data["body"]
+        )
+        await self.group_send(services.update_event(message))
+
+    async def on_delete(self, data):
+        message = await database_sync_to_async(services.delete_message)(self.user, data["id"])
+        await self.group_send(services.update_event(message))
+
+    async def on_report(self, data):
+        await database_sync_to_async(services.report_message)(self.user, data["id"], data["reason"])
+        await self.send_json({"type": "reported", "id": data["id"]})
+
+    async def on_read(self, data):
+        await database_sync_to_async(services.mark_read)(self.user, self.room_id, data["id"])
+
+    async def on_sync(self, data):
+        messages, more = await database_sync_to_async(self.fetch_after)(data["after"])
+        await self.send_json({"type": "history", "messages": messages, "more": more})
+
+    def fetch_after(self, after):
+        messages, more = services.messages_after(self.room_id, after)
+        return [services.serialize(m) for m in messages], more
+
+    async def on_ping(self, data):
+        presence, last_id = await database_sync_to_async(self.heartbeat)()
+        await self.send_json({"type": "pong", "last_id": last_id, **presence})
+
+    def heartbeat(self):
+        """Presence, and the room's newest id: a client that has not synced up to it fetches
+        what it may have missed (a broadcast lost while the channel layer was failing)."""
+        services.presence_touch(self.channel_name)
+        return services.online_users(self.room_id), services.last_message_id(self.room_id)
+
+    # --- events from the room's group ------------------------------------------------------
+
+    async def chat_message(self, event):
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_update(self, event):
+        await self.send_json({"type": "update", "message": event["message"]})
+
+    async def chat_presence(self, event):
+        await self.send_json({"type": "presence", **event["presence"]})
+
+    async def chat_removed(self, event):
+        if event["user_id"] == self.user.pk:
+            await self.send_error(ChatError("removed", _("このルームから外されました。")))
+            await self.close(code=CLOSE_NOT_ALLOWED)
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    async def group_send(self, event):
+        """Broadcast a stored change. If the channel layer is down, say so and close, so the
+        client reconnects and fetches what it missed once the layer is back."""
+        try:
+            await self.channel_layer.group_send(self.group, event)
+        except Exception:  # noqa: BLE001 - e.g. Redis is down; the database has the message
+            logger.warning("chat: channel layer unavailable for room %s", self.room_id)
+            await self.send_error(
+                ChatError("layer_down", _("配信が一時的に止まっています。再接続します。"))
+            )
+            await self.close(code=CLOSE_LAYER_DOWN)
+
+    async def announce_presence(self, joined=True):
+        """Small rooms hear every join and leave at once; in a large room (more than
+        PRESENCE_PUSH_MAX online) a join or leave is not pushed to everyone (that would be
+        quadratic): members see it with their next heartbeat's pong."""
+        presence = await database_sync_to_async(services.online_users)(self.room_id)
+        if joined:
+            await self.send_json({"type": "presence", **presence})
+        if presence["count"] <= PRESENCE_PUSH_MAX:
+            await self.channel_layer.group_send(
+                self.group, {"type": "chat.presence", "presence": presence}
+            )
+
+    async def send_error(self, error, key=None):
+        frame = {"type": "error", "code": error.code, "reason": error.message}
+        if key:
+            frame["key"] = key
+        await self.send_json(frame)
+
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content, ensure_ascii=False))

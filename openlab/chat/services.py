@@ -1,0 +1,592 @@
+"""The rules of chat. Views, consumers, tasks and the admin call these functions.
+
+A message is stored first (with its sender's idempotency key), and only then
+broadcast to the room's group; a client that missed a broadcast fetches what
+it missed by id, so an acknowledged message is never lost.
+"""
+
+import datetime as dt
+import logging
+import re
+from importlib import import_module
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from openlab.accounts.models import PartnerMembership, Role
+from openlab.accounts.permissions import approved_stakeholder_ids, is_ambassador
+from openlab.chat.models import Membership, Message, Presence, Report, Room
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE_LENGTH = 4000
+MAX_REASON_LENGTH = 500
+RATE_LIMIT_COUNT = 10
+RATE_LIMIT_SECONDS = 10
+PAGE_SIZE = 50
+SYNC_LIMIT = 200
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+MENTION_PATTERN = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]{1,150})")
+URL_PATTERN = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
+URL_TRAILING = ".,!?:;)"
+
+
+def presence_ttl():
+    return getattr(settings, "CHAT_PRESENCE_TTL_SECONDS", 90)
+
+
+class ChatError(Exception):
+    """A refused action: `code` for programs, `message` (Japanese) for people."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def display_name(user):
+    profile = getattr(user, "profile", None)
+    return str(profile.public_name) if profile else user.get_username()
+
+
+def group_name(room_id):
+    return f"chat.room.{int(room_id)}"
+
+
+# --- who may be where ---------------------------------------------------------------
+
+
+def can_join(user, room):
+    """True when `user` is a current member of `room` (a Room or its pk)."""
+    if user is None or not user.is_authenticated or not user.is_active or is_ambassador(user):
+        return False
+    room_id = room.pk if isinstance(room, Room) else room
+    return Membership.objects.filter(room_id=room_id, user=user, removed_at__isnull=True).exists()
+
+
+def is_partner_user(user):
+    return (
+        user.is_authenticated
+        and user.is_active
+        and not is_ambassador(user)
+        and bool(approved_stakeholder_ids(user))
+    )
+
+
+def _eligible(users):
+    """Active users who are not kids' ambassadors."""
+    return [u for u in users if u.is_active and not is_ambassador(u)]
+
+
+def add_member(room, user):
+    """Add `user` to `room`. Kids' ambassadors are refused; a removed member stays removed."""
+    if is_ambassador(user):
+        raise ChatError("ambassador", _("こどもSDGs大使はチャットルームに参加できません。"))
+    membership, _created = Membership.objects.get_or_create(room=room, user=user)
+    return membership
+
+
+def _add_members(room, users):
+    for user in _eligible(users):
+        Membership.objects.get_or_create(room=room, user=user)
+
+
+def _partners_of(stakeholder_ids):
+    return (
+        get_user_model()
+        .objects.filter(
+            memberships__stakeholder_id__in=list(stakeholder_ids),
+            memberships__status=PartnerMembership.Status.APPROVED,
+            is_active=True,
+        )
+        .select_related("profile")
+        .distinct()
+    )
+
+
+def _facilitators():
+    return (
+        get_user_model()
+        .objects.filter(profile__role=Role.FACILITATOR, is_active=True)
+        .select_related("profile")
+    )
+
+
+@transaction.atomic
+def room_for_project(project):
+    """The project's room: approved partners of its lead and partner stakeholders, and the
+    facilitators. Idempotent; new partners are added on each call, removed members stay out."""
+    room, _created = Room.objects.get_or_create(
+        key=f"project:{project.pk}",
+        defaults={"kind": Room.Kind.PROJECT, "title": project.title[:200], "project": project},
+    )
+    stakeholder_ids = {project.lead_id, *project.partners.values_list("pk", flat=True)} - {None}
+    _add_members(room, [*_partners_of(stakeholder_ids), *_facilitators()])
+    return room
+
+
+@transaction.atomic
+def open_room_for_match(stakeholder_a, stakeholder_b, title, facilitator=None):
+    """The room of an accepted match proposal between two stakeholders (same pair, same room)."""
+    low, high = sorted([stakeholder_a.pk, stakeholder_b.pk])
+    room, _created = Room.objects.get_or_create(
+        key=f"match:{low}:{high}", defaults={"kind": Room.Kind.MATCH, "title": title[:200]}
+    )
+    users = list(_partners_of({low, high}))
+    if facilitator is not None:
+        users.append(facilitator)
+    _add_members(room, users)
+    return room
+
+
+@transaction.atomic
+def open_direct(user, other):
+    """A direct conversation between two partner users (never with a kids' ambassador)."""
+    if user.pk == other.pk:
+        raise ChatError("self", _("自分自身とは会話を始められません。"))
+    if not (is_partner_user(user) and is_partner_user(other)):
+        raise ChatError(
+            "not_partner", _("ダイレクトメッセージはパートナー同士でのみ利用できます。")
+        )
+    low, high = sorted([user.pk, other.pk])
+    room, created = Room.objects.get_or_create(
+        key=f"direct:{low}:{high}",
+        defaults={
+            "kind": Room.Kind.DIRECT,
+            "title": f"{display_name(user)} / {display_name(other)}"[:200],
+        },
+    )
+    if created:
+        Membership.objects.create(room=room, user=user)
+        Membership.objects.create(room=room, user=other)
+    return room
+
+
+def active_member_ids(room_id):
+    return set(
+        Membership.objects.filter(room_id=room_id, removed_at__isnull=True).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+# --- messages -----------------------------------------------------------------------
+
+
+def clean_body(body):
+    if not isinstance(body, str):
+        raise ChatError("invalid_body", _("メッセージは文字列で送ってください。"))
+    body = body.strip()
+    if not body:
+        raise ChatError("empty", _("メッセージが空です。"))
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise ChatError(
+            "too_long",
+            _("メッセージは%(max)d文字以内にしてください（%(len)d文字）。")
+            % {"max": MAX_MESSAGE_LENGTH, "len": len(body)},
+        )
+    return body
+
+
+def _require_member(user, room_id):
+    if not can_join(user, room_id):
+        raise ChatError("not_member", _("このルームのメンバーではありません。"))
+
+
+def send_message(user, room_id, body, client_key):
+    """Store a message. Returns (message, created); a resend with the same key returns the
+    stored message with created False. Raises ChatError for anything refused (nothing stored)."""
+    if not isinstance(client_key, str) or not KEY_PATTERN.match(client_key):
+        raise ChatError("invalid_key", _("送信キーが不正です（英数字8〜64文字）。"))
+    existing = _existing(user, client_key)
+    if existing is not None:
+        if existing.room_id != int(room_id):
+            raise ChatError("invalid_key", _("この送信キーは別のルームで使われています。"))
+        return existing, False
+    body = clean_body(body)
+    _require_member(user, room_id)
+    try:
+        with transaction.atomic():
+            # One sender at a time: the rate limit holds across processes.
+            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+            since = timezone.now() - dt.timedelta(seconds=RATE_LIMIT_SECONDS)
+            recent = Message.objects.filter(sender=user, created_at__gte=since).count()
+            if recent >= RATE_LIMIT_COUNT:
+                raise ChatError(
+                    "slow_down",
+                    _("送信が速すぎます。少し待ってから送ってください（10秒間に10件まで）。"),
+                )
+            message = Message.objects.create(
+                room_id=room_id, sender=user, body=body, client_key=client_key
+            )
+            Membership.objects.filter(room_id=room_id, user=user).update(
+                last_read_id=message.pk, unread_since=None
+            )
+            _after_send(message)
+    except IntegrityError:
+        existing = _existing(user, client_key)
+        if existing is None:
+            raise
+        return existing, False
+    return message, True
+
+
+def _existing(user, client_key):
+    return (
+        Message.objects.filter(sender=user, client_key=client_key)
+        .select_related("sender__profile")
+        .first()
+    )
+
+
+def _with_sender(message_id):
+    return Message.objects.select_related("sender__profile").get(pk=message_id)
+
+
+def _after_send(message):
+    """Mentions and offline members: notifications, and the unread e-mail's clock."""
+    from openlab.notifications.models import Notification
+    from openlab.notifications.services import notify
+
+    room_id = message.room_id
+    sender_name = display_name(message.sender)
+    url = f"/chat/{room_id}/"
+    others = Membership.objects.filter(room_id=room_id, removed_at__isnull=True).exclude(
+        user=message.sender
+    )
+    mentioned = {name.lower() for name in MENTION_PATTERN.findall(message.body)}
+    if mentioned:
+        for membership in others.select_related("user__profile"):
+            user = membership.user
+            if user.get_username().lower() in mentioned:
+                notify(
+                    user,
+                    "chat_mention",
+                    _("%(name)sさんが「%(room)s」であなたをメンションしました")
+                    % {"name": sender_name, "room": message.room.title},
+                    url=url,
+                    body=message.body[:200],
+                )
+    # Members online in the room see the message live; the others are told.
+    offline = list(others.exclude(user_id__in=online_user_ids(room_id)).select_related("user"))
+    if not offline:
+        return
+    Membership.objects.filter(pk__in=[m.pk for m in offline], unread_since__isnull=True).update(
+        unread_since=message.created_at
+    )
+    already = set(
+        Notification.objects.filter(
+            user_id__in=[m.user_id for m in offline],
+            kind="chat_message",
+            url=url,
+            read_at__isnull=True,
+        ).values_list("user_id", flat=True)
+    )
+    for membership in offline:
+        if membership.user_id not in already:
+            notify(
+                membership.user,
+                "chat_message",
+                _("「%(room)s」に新しいメッセージがあります") % {"room": message.room.title},
+                url=url,
+                body=f"{sender_name}: {message.body[:200]}",
+            )
+
+
+def _own_message(user, message_id):
+    message = (
+        Message.objects.select_related("sender__profile").filter(pk=message_id).first()
+        if isinstance(message_id, int)
+        else None
+    )
+    if message is None or not can_join(user, message.room_id):
+        raise ChatError("not_found", _("メッセージが見つかりません。"))
+    if message.sender_id != user.pk:
+        raise ChatError("forbidden", _("自分のメッセージだけを編集・削除できます。"))
+    if not message.visible:
+        raise ChatError("gone", _("このメッセージは削除されています。"))
+    return message
+
+
+@transaction.atomic
+def edit_message(user, message_id, body):
+    message = _own_message(user, message_id)
+    message.body = clean_body(body)
+    message.edited_at = timezone.now()
+    message.save(update_fields=["body", "edited_at"])
+    return message
+
+
+@transaction.atomic
+def delete_message(user, message_id):
+    message = _own_message(user, message_id)
+    message.deleted_at = timezone.now()
+    message.save(update_fields=["deleted_at"])
+    return message
+
+
+def report_message(user, message_id, reason=""):
+    """Any member who can see a message may report it (once)."""
+    if not isinstance(reason, str):
+        raise ChatError("invalid_reason", _("通報の理由は文字列で送ってください。"))
+    reason = reason.strip()
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ChatError(
+            "too_long",
+            _("通報の理由は%(max)d文字以内にしてください。") % {"max": MAX_REASON_LENGTH},
+        )
+    message = Message.objects.filter(pk=message_id).first() if isinstance(message_id, int) else None
+    if message is None or not can_join(user, message.room_id):
+        raise ChatError("not_found", _("メッセージが見つかりません。"))
+    report, _created = Report.objects.get_or_create(
+        message=message, reporter=user, defaults={"reason": reason}
+    )
+    return report
+
+
+@transaction.atomic
+def hide_message(message, by):
+    """A facilitator hides a message: it disappears for everyone, live."""
+    if message.hidden_at is None:
+        message.hidden_at = timezone.now()
+        message.hidden_by = by
+        message.save(update_fields=["hidden_at", "hidden_by"])
+    Report.objects.filter(message=message, status=Report.Status.OPEN).update(
+        status=Report.Status.HIDDEN, resolved_at=timezone.now(), resolved_by=by
+    )
+    message = _with_sender(message.pk)
+    transaction.on_commit(lambda: publish(message.room_id, update_event(message)))
+    return message
+
+
+@transaction.atomic
+def remove_member(room, user, by):
+    """A facilitator removes a member: their open sockets are closed, they cannot rejoin."""
+    Membership.objects.filter(room=room, user=user, removed_at__isnull=True).update(
+        removed_at=timezone.now(), removed_by=by
+    )
+    Presence.objects.filter(room=room, user=user).delete()
+    Report.objects.filter(
+        message__room=room, message__sender=user, status=Report.Status.OPEN
+    ).update(status=Report.Status.REMOVED, resolved_at=timezone.now(), resolved_by=by)
+    transaction.on_commit(lambda: publish(room.pk, {"type": "chat.removed", "user_id": user.pk}))
+
+
+def dismiss_report(report, by):
+    Report.objects.filter(pk=report.pk).update(
+        status=Report.Status.DISMISSED, resolved_at=timezone.now(), resolved_by=by
+    )
+
+
+# --- reading ------------------------------------------------------------------------
+
+
+def serialize(message):
+    shown = message.visible
+    created = timezone.localtime(message.created_at)
+    return {
+        "id": message.pk,
+        "room": message.room_id,
+        "key": message.client_key,
+        "sender": {"id": message.sender_id, "name": display_name(message.sender)},
+        "body": message.body if shown else "",
+        "created_at": created.isoformat(),
+        "time": created.strftime("%m/%d %H:%M"),
+        "edited": message.edited_at is not None and shown,
+        "deleted": message.deleted_at is not None,
+        "hidden": message.hidden_at is not None and message.deleted_at is None,
+    }
+
+
+def message_event(message):
+    return {"type": "chat.message", "message": serialize(message)}
+
+
+def update_event(message):
+    return {"type": "chat.update", "message": serialize(message)}
+
+
+def _room_messages(room_id):
+    return Message.objects.filter(room_id=room_id).select_related("sender__profile")
+
+
+def messages_before(room_id, before=None, limit=PAGE_SIZE):
+    """Up to `limit` messages older than id `before` (newest when None), oldest first,
+    and whether older ones remain."""
+    qs = _room_messages(room_id)
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    page = list(qs.order_by("-pk")[: limit + 1])
+    has_more = len(page) > limit
+    return list(reversed(page[:limit])), has_more
+
+
+def messages_after(room_id, after, limit=SYNC_LIMIT):
+    """Messages newer than id `after`, oldest first, and whether more remain."""
+    page = list(_room_messages(room_id).filter(pk__gt=after).order_by("pk")[: limit + 1])
+    return page[:limit], len(page) > limit
+
+
+def last_message_id(room_id):
+    return (
+        Message.objects.filter(room_id=room_id).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
+
+
+def mark_read(user, room_id, upto_id):
+    """Everything up to `upto_id` is read (never moves backwards)."""
+    latest = Message.objects.filter(room_id=room_id, pk__lte=upto_id).order_by("-pk").first()
+    if latest is None:
+        return
+    Membership.objects.filter(room_id=room_id, user=user, last_read_id__lt=latest.pk).update(
+        last_read_id=latest.pk
+    )
+    if not Message.objects.filter(room_id=room_id, pk__gt=latest.pk).exclude(sender=user).exists():
+        Membership.objects.filter(room_id=room_id, user=user).update(unread_since=None)
+        from openlab.notifications import services as notifications
+        from openlab.notifications.models import Notification
+
+        read = Notification.objects.filter(
+            user=user, kind="chat_message", url=f"/chat/{int(room_id)}/", read_at__isnull=True
+        ).update(read_at=timezone.now())
+        forget_badge = getattr(notifications, "forget_badge", None)
+        if read and forget_badge is not None:
+            forget_badge(user)
+
+
+def unread_messages(membership):
+    return (
+        Message.objects.filter(
+            room_id=membership.room_id,
+            pk__gt=membership.last_read_id,
+            deleted_at__isnull=True,
+            hidden_at__isnull=True,
+        )
+        .exclude(sender_id=membership.user_id)
+        .order_by("pk")
+    )
+
+
+def user_rooms(user, limit=200):
+    """The user's rooms with unread counts and the last message, newest activity first.
+    One query whatever the number of rooms."""
+    visible = Message.objects.filter(
+        room=OuterRef("room"), deleted_at__isnull=True, hidden_at__isnull=True
+    )
+    last = visible.order_by("-pk")
+    unread = (
+        visible.filter(pk__gt=OuterRef("last_read_id"))
+        .exclude(sender=OuterRef("user"))
+        .values("room")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return list(
+        Membership.objects.filter(user=user, removed_at__isnull=True)
+        .select_related("room")
+        .annotate(
+            unread=Coalesce(Subquery(unread, output_field=IntegerField()), Value(0)),
+            last_body=Subquery(last.values("body")[:1]),
+            last_at=Subquery(last.values("created_at")[:1]),
+            last_id=Subquery(last.values("pk")[:1]),
+        )
+        .order_by("-last_id", "-room__created_at")[:limit]
+    )
+
+
+def linkify(text):
+    """Escaped text with http/https links made clickable; nothing else becomes markup."""
+    parts, position = [], 0
+    for match in URL_PATTERN.finditer(text):
+        url = match.group(0).rstrip(URL_TRAILING)
+        start, end = match.start(), match.start() + len(url)
+        parts.append(escape(text[position:start]))
+        parts.append(
+            f'<a href="{escape(url)}" rel="nofollow noopener noreferrer ugc" '
+            f'target="_blank">{escape(url)}</a>'
+        )
+        position = end
+    parts.append(escape(text[position:]))
+    return mark_safe("".join(parts))  # noqa: S308 - every piece above is escaped
+
+
+# --- presence -------------------------------------------------------------------------
+
+
+def presence_join(room_id, user, channel_name):
+    Presence.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"room_id": room_id, "user": user, "last_seen": timezone.now()},
+    )
+    Membership.objects.filter(room_id=room_id, user=user).update(unread_since=None)
+
+
+def presence_touch(channel_name):
+    Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+
+
+def presence_leave(channel_name):
+    Presence.objects.filter(channel_name=channel_name).delete()
+
+
+def online_user_ids(room_id):
+    since = timezone.now() - dt.timedelta(seconds=presence_ttl())
+    return set(
+        Presence.objects.filter(room_id=room_id, last_seen__gte=since).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+PRESENCE_NAMES = 50
+
+
+def online_users(room_id):
+    """Who is online: up to PRESENCE_NAMES names, and how many in all."""
+    ids = online_user_ids(room_id) & active_member_ids(room_id)
+    users = get_user_model().objects.filter(pk__in=ids).select_related("profile")
+    names = sorted(
+        ({"id": u.pk, "name": display_name(u)} for u in users), key=lambda entry: entry["name"]
+    )
+    return {"online": names[:PRESENCE_NAMES], "count": len(names)}
+
+
+# --- sessions -------------------------------------------------------------------------
+
+
+def session_is_valid(session_key, user_id):
+    """False once the session was logged out (anywhere), expired, or the password changed."""
+    if not session_key:
+        return False
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+    if str(store.get(SESSION_KEY, "")) != str(user_id):
+        return False
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
+        return False
+    return constant_time_compare(store.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+
+
+# --- broadcasting from synchronous code -----------------------------------------------
+
+
+def publish(room_id, event):
+    """Send `event` to the room's sockets. A channel layer that is down is logged, not raised:
+    the change is already stored and clients fetch it when they reconnect."""
+    try:
+        async_to_sync(get_channel_layer().group_send)(group_name(room_id), event)
+    except Exception:  # noqa: BLE001 - the layer may be down; the database has the truth
+        logger.warning("chat: could not broadcast to room %s", room_id, exc_info=True)
+        return False
+    return True

@@ -1,0 +1,131 @@
+"""Photo intake for children's reports: check, then re-encode without any metadata.
+
+The uploaded file is never stored: only the pixels are kept, re-encoded into a
+fresh file, so EXIF (GPS location, camera, date), XMP, IPTC, comments and ICC
+profiles are all dropped. The orientation EXIF tag is applied to the pixels first
+so the photo stays the right way up.
+
+HEIC/HEIF (iPhone photos) is accepted only when Pillow can open it (the
+pillow-heif plugin registers an opener); the file type is decided by sniffing the
+content, never by the file name or the browser's content type. HEIC photos are
+stored as JPEG.
+"""
+
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+try:  # pragma: no cover - depends on the installed plugin
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_SUPPORTED = True
+except ImportError:  # pragma: no cover
+    HEIF_SUPPORTED = False
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = getattr(settings, "WAGTAILIMAGES_MAX_IMAGE_PIXELS", 40_000_000)
+MAX_SIDE = 20_000
+STORED_MAX_SIDE = 2048
+# Pillow format name -> (stored format, extension)
+ACCEPTED = {"JPEG": ("JPEG", "jpg"), "PNG": ("PNG", "png"), "WEBP": ("WEBP", "webp")}
+if HEIF_SUPPORTED:
+    ACCEPTED["HEIF"] = ("JPEG", "jpg")
+
+
+class ImageRejected(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+THUMB_SIDE = 640
+
+
+@dataclass
+class CleanPhoto:
+    content: ContentFile
+    thumbnail: ContentFile
+    width: int
+    height: int
+
+
+def clean_photo(upload):
+    """Check `upload` (a Django UploadedFile) and return a re-encoded copy with no metadata.
+
+    Raises ImageRejected with a message a child can read.
+    """
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise ImageRejected(_("写真が大きすぎるよ（10MBまで）。小さい写真をえらんでね。"))
+    upload.seek(0)
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise ImageRejected(_("写真が大きすぎるよ（10MBまで）。小さい写真をえらんでね。"))
+    if not data:
+        raise ImageRejected(_("からっぽのファイルは使えないよ。"))
+    return clean_photo_bytes(data)
+
+
+def clean_photo_bytes(data):
+    not_an_image = _("写真（JPEG・PNG・HEIC・WebP）ではないみたい。写真をえらんでね。")
+    with warnings.catch_warnings():
+        # A decompression-bomb warning becomes an error: such files are refused.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data))
+        except (UnidentifiedImageError, Image.DecompressionBombWarning, Exception):
+            # Exception too: a malformed file must be refused, never a 500.
+            raise ImageRejected(not_an_image) from None
+        if image.format not in ACCEPTED:
+            if image.format in ("HEIF", "AVIF"):
+                raise ImageRejected(
+                    _("この写真（HEIC）は読みこめなかったよ。JPEGにしてからえらんでね。")
+                )
+            raise ImageRejected(not_an_image)
+        width, height = image.size
+        if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
+            raise ImageRejected(_("写真のサイズが大きすぎるよ。小さい写真をえらんでね。"))
+        stored_format, extension = ACCEPTED[image.format]
+        try:
+            image.load()
+            image = ImageOps.exif_transpose(image)
+        except Exception:
+            raise ImageRejected(not_an_image) from None
+    return _re_encode(image, stored_format, extension)
+
+
+def _re_encode(image, stored_format, extension):
+    if stored_format == "JPEG":
+        mode = "RGB"
+    elif image.mode in ("RGBA", "LA") or "transparency" in image.info:
+        mode = "RGBA"
+    else:
+        mode = "RGB"
+    if image.mode == "P" or image.mode != mode:
+        image = image.convert(mode)
+    image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
+    # A brand-new image from the pixels alone: no info, no EXIF, no ICC, no XMP.
+    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
+    thumb = fresh.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    token = secrets.token_hex(8)
+    return CleanPhoto(
+        ContentFile(_encode(fresh, stored_format), name=f"report-{token}.{extension}"),
+        ContentFile(_encode(thumb, stored_format), name=f"report-{token}-thumb.{extension}"),
+        fresh.width,
+        fresh.height,
+    )
+
+
+def _encode(image, stored_format):
+    buffer = io.BytesIO()
+    options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}, "PNG": {}}
+    image.save(buffer, format=stored_format, **options[stored_format])
+    return buffer.getvalue()

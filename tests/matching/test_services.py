@@ -1,0 +1,211 @@
+"""Recomputation, double opt-in, dismissal feedback, permissions and facilitator curation."""
+
+import pytest
+
+from openlab.matching import services
+from openlab.matching.models import MatchDecision, MatchProposal
+from openlab.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair(make_stakeholder):
+    """A children's cafeteria that needs food and a farm that offers it (and vice versa)."""
+    cafeteria = make_stakeholder(
+        "子ども食堂", "npo", offers=["volunteers"], needs=["food"], goals=[2, 11],
+        targets=["2.1"], towns=["kumegawa"],
+    )  # fmt: skip
+    farm = make_stakeholder(
+        "農園", "company", offers=["food"], needs=["volunteers"], goals=[2, 12],
+        targets=["2.1"], towns=["kumegawa"],
+    )  # fmt: skip
+    return cafeteria, farm
+
+
+def proposal_between(a, b):
+    low, high = sorted([a.pk, b.pk])
+    return MatchProposal.objects.get(side_a_id=low, side_b_id=high, project=None)
+
+
+def test_recompute_creates_an_explained_proposal_and_is_idempotent(pair):
+    cafeteria, farm = pair
+    stats = services.recompute_for_stakeholder(cafeteria.pk)
+    assert stats["created"] == 1
+    proposal = proposal_between(cafeteria, farm)
+    codes = [reason["code"] for reason in proposal.reasons]
+    assert {"offer", "mutual", "targets", "goals", "town", "sector"} <= set(codes)
+    assert services.recompute_for_stakeholder(cafeteria.pk) == {
+        "created": 0, "updated": 0, "reopened": 0, "removed": 0,
+    }  # fmt: skip
+    assert services.recompute_all() == {"created": 0, "updated": 0, "reopened": 0, "removed": 0}
+    assert MatchProposal.objects.count() == 1
+
+
+def test_pairs_already_working_together_are_not_proposed(pair, site_tree):
+    from tests.factories import ProjectFactory
+
+    cafeteria, farm = pair
+    services.recompute_all()
+    assert MatchProposal.objects.count() == 1
+    project = ProjectFactory(lead=cafeteria)
+    # Through the table: a partner added in the admin lands in the same rows.
+    type(project).partners.through.objects.create(projectpage=project, stakeholderpage=farm)
+    services.recompute_all()
+    assert MatchProposal.objects.count() == 0
+
+
+def test_double_opt_in_opens_one_room_and_notifies_both(pair, make_partner):
+    from openlab.chat.models import Membership, Room
+
+    cafeteria, farm = pair
+    alice, bob = make_partner(cafeteria), make_partner(farm)
+    services.recompute_all()
+    proposal = proposal_between(cafeteria, farm)
+
+    services.request_introduction(alice, proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.OPEN
+    assert Notification.objects.filter(user=bob, kind="match_requested").count() == 1
+    assert not Room.objects.exists()
+
+    # Accepting twice is refused.
+    with pytest.raises(services.MatchError) as refused:
+        services.request_introduction(alice, proposal.pk)
+    assert refused.value.code == "already_accepted"
+
+    services.request_introduction(bob, proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.INTRODUCED
+    room = Room.objects.get(pk=proposal.room_id)
+    members = set(Membership.objects.filter(room=room).values_list("user_id", flat=True))
+    assert {alice.pk, bob.pk} <= members
+    for person in (alice, bob):
+        note = Notification.objects.get(user=person, kind="match_introduced")
+        assert note.url == room.get_absolute_url()
+    # Nothing more can be done with an introduced proposal.
+    with pytest.raises(services.MatchError):
+        services.dismiss(alice, proposal.pk)
+
+
+def test_only_the_pairs_partners_may_act(pair, make_partner, make_stakeholder, citizen):
+    cafeteria, farm = pair
+    outsider = make_partner(make_stakeholder("別の団体"))
+    services.recompute_all()
+    proposal = proposal_between(cafeteria, farm)
+    for person in (outsider, citizen):
+        for action in (services.request_introduction, services.dismiss, services.save_for_later):
+            with pytest.raises(services.MatchPermissionError):
+                action(person, proposal.pk)
+        assert not services.can_view(person, proposal)
+        assert not services.visible_proposals(person).exists()
+    proposal.refresh_from_db()
+    assert (proposal.decision_a, proposal.decision_b) == ("pending", "pending")
+    assert not MatchDecision.objects.exists()
+
+
+def test_a_dismissed_pair_comes_back_only_when_its_data_changes(pair, make_partner, terms):
+    cafeteria, farm = pair
+    alice = make_partner(cafeteria)
+    services.recompute_all()
+    proposal = proposal_between(cafeteria, farm)
+    services.dismiss(alice, proposal.pk, reason="いまは手が回りません")
+    assert MatchDecision.objects.get(action="dismiss").reason == "いまは手が回りません"
+
+    services.recompute_all()
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.DISMISSED
+
+    # Editing the text only is not a material change.
+    farm.summary = "新しい紹介文です。"
+    farm.save_revision().publish()
+    services.recompute_all()
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.DISMISSED
+
+    # A new offer is.
+    farm.offers.add(terms["venue"])
+    farm.save_revision().publish()
+    services.recompute_all()
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.OPEN
+    assert proposal.decision_a == "pending"
+
+
+def test_dismiss_reason_too_long_is_refused_and_nothing_changes(pair, make_partner):
+    cafeteria, _farm = pair
+    alice = make_partner(cafeteria)
+    services.recompute_all()
+    proposal = MatchProposal.objects.get()
+    with pytest.raises(services.MatchError) as refused:
+        services.dismiss(alice, proposal.pk, reason="あ" * 501)
+    assert "500文字以内" in refused.value.message
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.OPEN
+
+
+def test_save_for_later_keeps_the_proposal_open(pair, make_partner):
+    cafeteria, _farm = pair
+    alice = make_partner(cafeteria)
+    services.recompute_all()
+    proposal = services.save_for_later(alice, MatchProposal.objects.get().pk)
+    assert proposal.status == MatchProposal.Status.OPEN
+    side = "a" if proposal.side_a_id == cafeteria.pk else "b"
+    assert proposal.decision_of(side) == "saved"
+    # Saved proposals are never removed by a recomputation.
+    services.recompute_all()
+    assert MatchProposal.objects.get().decision_of(side) == "saved"
+
+
+def test_facilitator_curation(pair, make_stakeholder, make_partner, facilitator):
+    cafeteria, farm = pair
+    library = make_stakeholder("図書館", "city", goals=[4])
+    alice = make_partner(cafeteria)
+    with pytest.raises(services.MatchPermissionError):
+        services.propose(alice, cafeteria.pk, library.pk, note="どうぞ")
+    proposal = services.propose(facilitator, cafeteria.pk, library.pk, note="読み聞かせで協力を")
+    assert proposal.source == "facilitator" and proposal.promoted
+    assert proposal.reasons[0]["code"] == "facilitator"
+    assert services.visible_proposals(alice).filter(pk=proposal.pk).exists()
+    with pytest.raises(services.MatchError):
+        services.propose(facilitator, cafeteria.pk, cafeteria.pk)
+
+    services.recompute_all()
+    engine_proposal = proposal_between(cafeteria, farm)
+    services.hide(facilitator, engine_proposal.pk)
+    assert not services.visible_proposals(alice).filter(pk=engine_proposal.pk).exists()
+    with pytest.raises(services.MatchError):
+        services.request_introduction(alice, engine_proposal.pk)
+    services.promote(facilitator, engine_proposal.pk)
+    engine_proposal.refresh_from_db()
+    assert engine_proposal.promoted and engine_proposal.status == "open"
+    with pytest.raises(services.MatchPermissionError):
+        services.hide(alice, engine_proposal.pk)
+    # The manual proposal survives recomputation.
+    services.recompute_all()
+    assert MatchProposal.objects.filter(pk=proposal.pk, source="facilitator").exists()
+
+
+def test_project_seeking_partners_gets_proposals(pair, make_stakeholder, make_partner, terms):
+    from tests.factories import ProjectFactory
+
+    cafeteria, farm = pair
+    printer = make_stakeholder("印刷会社", "company", offers=["publicity"], goals=[11])
+    project = ProjectFactory(lead=cafeteria, status="recruiting")
+    project.seeking.set([terms["publicity"]])
+    project.goals.set([11])
+    project.save_revision().publish()
+    services.recompute_for_stakeholder(cafeteria.pk)
+    proposal = MatchProposal.objects.get(project=project, side_b=printer)
+    assert proposal.side_a_id == cafeteria.pk
+    from openlab.matching.reasons import Voice, render
+
+    voice = Voice("b", cafeteria.title, printer.title, project.title)
+    assert render(proposal.reasons[0], voice) == (
+        f"あなたの『広報』が、プロジェクト「{project.title}」の求める『広報』に合います"
+    )
+    # The printer's partners may answer; they speak for side b.
+    bob = make_partner(printer)
+    services.request_introduction(bob, proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.decision_b == "accepted"

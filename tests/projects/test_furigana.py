@@ -1,0 +1,21 @@
+from openlab.furigana import ruby_html
+
+
+def test_kanji_get_readings_and_okurigana_stay_outside():
+    html = ruby_html("食べ物を大切に")
+    assert html == (
+        "<ruby>食<rp>(</rp><rt>た</rt><rp>)</rp></ruby>べ"
+        "<ruby>物<rp>(</rp><rt>もの</rt><rp>)</rp></ruby>を"
+        "<ruby>大切<rp>(</rp><rt>たいせつ</rt><rp>)</rp></ruby>に"
+    )
+
+
+def test_kana_only_text_is_unchanged_and_markup_is_escaped():
+    assert ruby_html("ごみひろい") == "ごみひろい"
+    html = ruby_html('<script>alert("北山")</script>')
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "<rt>きたやま</rt>" in html
+
+
+def test_newlines_are_kept():
+    assert ruby_html("一\n二").count("\n") == 1
