@@ -25,6 +25,7 @@ set -euo pipefail
 
 PG_HOST=127.0.0.1
 PG_PORT=5432
+PG_MAX_CONNECTIONS=${PG_MAX_CONNECTIONS:-300}
 PG_USER=openlab
 PG_PASSWORD=openlab
 PG_DB=openlab
@@ -180,6 +181,15 @@ start_postgresql() {
     if [ "$port" != "$PG_PORT" ]; then
         log "PostgreSQL ${v}/${cluster}: moving from port ${port} to ${PG_PORT}"
         pg_conftool "$v" "$cluster" set port "$PG_PORT"
+        pg_ctlcluster --skip-systemctl-redirect "$v" "$cluster" stop >/dev/null 2>&1 || true
+    fi
+
+    # The concurrency tests open 100+ connections at once, besides the test runner's.
+    local max_connections
+    max_connections="$(pg_conftool -s "$v" "$cluster" show max_connections 2>/dev/null || echo 100)"
+    if [ "$max_connections" != "$PG_MAX_CONNECTIONS" ]; then
+        log "PostgreSQL ${v}/${cluster}: max_connections ${max_connections} -> ${PG_MAX_CONNECTIONS}"
+        pg_conftool "$v" "$cluster" set max_connections "$PG_MAX_CONNECTIONS"
         pg_ctlcluster --skip-systemctl-redirect "$v" "$cluster" stop >/dev/null 2>&1 || true
     fi
 

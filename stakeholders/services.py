@@ -94,24 +94,35 @@ def parse_page_number(value, notes):
 
 
 # --- filtering -------------------------------------------------------------------------
+def _having(field, **lookup):
+    """Pages related through `field` to a row matching `lookup`: a semi-join, never a
+    row-multiplying join, so filters combine without duplicates or blow-ups."""
+    through = getattr(StakeholderPage, field).through
+    return Q(pk__in=through.objects.filter(**lookup).values("stakeholderpage_id"))
+
+
 def filter_stakeholders(queryset, filters, skip=()):
     """Apply `filters` to a StakeholderPage queryset, leaving out the facets in `skip`."""
+    from stakeholders.models import StakeholderTag
+
     if "goals" not in skip:
         for number in filters["goals"]:
-            queryset = queryset.filter(goals=number)
+            queryset = queryset.filter(_having("goals", goal_id=number))
     if filters["kind"] and "kind" not in skip:
         queryset = queryset.filter(kind=filters["kind"])
     if filters["town"] and "town" not in skip:
-        queryset = queryset.filter(towns__slug=filters["town"])
+        queryset = queryset.filter(_having("towns", town__slug=filters["town"]))
     if filters["offer"] and "offer" not in skip:
-        queryset = queryset.filter(offers__slug=filters["offer"])
+        queryset = queryset.filter(_having("offers", offerneedterm__slug=filters["offer"]))
     if filters["need"] and "need" not in skip:
-        queryset = queryset.filter(needs__slug=filters["need"])
+        queryset = queryset.filter(_having("needs", offerneedterm__slug=filters["need"]))
     if filters["q"]:
-        words = filters["q"].split()[:8]
-        for word in words:
+        for word in filters["q"].split()[:8]:
+            tagged = StakeholderTag.objects.filter(tag__name__iexact=word)
             queryset = queryset.filter(
-                Q(title__icontains=word) | Q(summary__icontains=word) | Q(tags__name__iexact=word)
+                Q(title__icontains=word)
+                | Q(summary__icontains=word)
+                | Q(pk__in=tagged.values("content_object_id"))
             )
     return queryset
 
@@ -175,9 +186,6 @@ def directory_context(index_page, request):
     page_number = parse_page_number(request.GET.get("page"), notes)
     base = StakeholderPage.objects.live().child_of(index_page)
     results = filter_stakeholders(base, filters)
-    # A filter through a many-to-many join could repeat a row: page through ids.
-    if filters["town"] or filters["offer"] or filters["need"] or filters["q"]:
-        results = base.filter(pk__in=_ids(results))
     paginator = Paginator(_ordered(results, filters["sort"]), PAGE_SIZE)
     page = paginator.get_page(page_number)
     if page_number > paginator.num_pages > 0:

@@ -32,3 +32,5 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
+# Tests never write into the dev or production Elasticsearch indexes.
+SEARCH_INDEX_PREFIX = os.environ.get("TEST_SEARCH_INDEX_PREFIX") or f"test_{os.getpid()}"
