@@ -22,6 +22,16 @@ def _coordinate(value):
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
 
 
+def refresh_planner_statistics():
+    """ANALYZE after a bulk load on PostgreSQL: with the statistics of empty tables its
+    planner picks nested loops that make the listing queries take minutes."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
 class DemoLoader:
     def __init__(self, stdout=None, seed=20261122, stakeholder_count=264):
         self.stdout = stdout
@@ -52,6 +62,7 @@ class DemoLoader:
         self.load_follows()
         self.load_chat_rooms(project_rows)
         self.load_search_index()
+        refresh_planner_statistics()
         return self.created
 
     # --- search -------------------------------------------------------------------
