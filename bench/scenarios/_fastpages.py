@@ -90,3 +90,22 @@ def bulk_pages(model, parent, count, fields, relations=None, batch=500, prefix="
 
 def random_goals(rng: random.Random, low=1, high=3):
     return rng.sample(range(1, 18), rng.randint(low, high))
+
+
+class DiscardingEmailBackend:
+    """Builds each message as SMTP would (MIME), counts it, keeps nothing.
+
+    The locmem backend keeps every message in ``mail.outbox``: 10,000 digests
+    would measure the outbox, not the digest run.
+    """
+
+    sent = 0
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        for message in messages:
+            message.message().as_bytes()
+        DiscardingEmailBackend.sent += len(messages)
+        return len(messages)
