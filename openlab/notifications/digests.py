@@ -19,6 +19,7 @@ never sent twice; a period with nothing new records an EMPTY row and sends
 nothing.
 """
 
+import datetime as dt
 import logging
 from dataclasses import replace
 
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 DIGEST_ITEM_LIMIT = 40
 BATCH_SIZE = 500
+LATE_COMMIT_OVERLAP = dt.timedelta(minutes=10)
 UNSUBSCRIBE_SALT = "openlab.notifications.unsubscribe"
 DIGEST_VIEW_SALT = "openlab.notifications.digest"
 # Links in e-mails stay valid this long; older ones get a clear refusal.
@@ -87,10 +89,15 @@ def absolute(path):
 
 
 def _items_for(user, start, end, previous):
+    # Look a little before the window: a page whose publish transaction committed
+    # just after the previous run had started is caught here; what the previous
+    # digest already carried is excluded by key.
     exclude = {record["key"] for record in (previous.items if previous else [])}
+    contiguous = previous is not None and previous.window_end == start
+    since = start - LATE_COMMIT_OVERLAP if contiguous else start
     items = [
         item
-        for item in feed_items(user, since=start, until=end, limit=DIGEST_ITEM_LIMIT)
+        for item in feed_items(user, since=since, until=end, limit=DIGEST_ITEM_LIMIT)
         if item.key not in exclude
     ]
     return [item.as_record() for item in items]
