@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench services services-stop lint format clean
+.PHONY: install run test check-all bench services services-stop lint format clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,11 @@ run: install
 
 test: install
 	bash deploy/test.sh
+
+# The longer reliability suite: faults, soak, security scans (needs the real
+# services: `make services` first; .ci/run runs it after `make test`).
+check-all: install
+	bash deploy/check-all.sh
 
 # wrk (Debian) is the load client when it can be installed; else a Python client.
 bench: install

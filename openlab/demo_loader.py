@@ -13,6 +13,7 @@ from django.utils.html import escape
 
 from openlab.accounts.models import Role
 from openlab.accounts.services import approve_membership, create_user, ensure_role_groups
+from openlab.database import refresh_planner_statistics
 from openlab.demo import content
 from openlab.models import Goal, Target, Town
 from openlab.setup import ensure_site_structure
@@ -20,16 +21,6 @@ from openlab.setup import ensure_site_structure
 
 def _coordinate(value):
     return None if value is None else Decimal(str(value)).quantize(Decimal("0.000001"))
-
-
-def refresh_planner_statistics():
-    """ANALYZE after a bulk load on PostgreSQL: with the statistics of empty tables its
-    planner picks nested loops that make the listing queries take minutes."""
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 class DemoLoader:

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Locale, Page
 
+from openlab.database import refresh_planner_statistics
 from openlab.models import Town
 from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
 
@@ -91,6 +92,7 @@ def bulk_stakeholders(parent, count, prefix="一括団体"):
                 ],
                 batch_size=1000,
             )
+    refresh_planner_statistics()
     return pages
 
 
