@@ -129,7 +129,9 @@ def database_from_env(default_sqlite_path):
             "NAME": default_sqlite_path,
             "OPTIONS": SQLITE_OPTIONS,
         }
-    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    # No persistent connections: under ASGI each request runs in its own thread, so a
+    # kept connection is never reused, only left open (Django's ASGI deployment notes).
+    config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
     return config
@@ -145,7 +147,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            # redis-py 8 reads with a 5-second socket timeout by default, the same as
+            # channels-redis's 5-second BZPOPMIN: a socket whose room was quiet for 5 seconds
+            # crashed with "Timeout reading". The read timeout must outlast the blocking pop.
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "capacity": 1500,
+                "expiry": 30,
+            },
         }
     }
     CACHES = {
@@ -256,6 +265,8 @@ WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "docx", "odt"]
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+# Refuses corrupt or truncated images with a message (Wagtail's own form gave a 500).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "projects.image_forms.ImageForm"
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("ja", "日本語"), ("en", "English")]
 WAGTAIL_CONTENT_LANGUAGES = [("ja", "日本語")]
 
