@@ -3,8 +3,10 @@
 A reason is a small dict ``{"code": ..., "points": ..., ...}`` about sides "a" and
 "b" of the pair; :mod:`openlab.matching.reasons` turns it into plain Japanese for
 whoever reads it (「あなたの『会場提供』が、先方の求める『会場提供』に合います」).
-With ``explain=False`` the same functions return the same score and no reasons
-(the engine's fast path), so ranking and explanations never disagree.
+With ``explain=False`` the same functions return the same score and no reasons.
+The engine (:mod:`openlab.matching.engine`) computes the same totals for many pairs at
+once with matrices; tests/matching/test_engine.py checks that both always agree, so
+ranking and explanations never disagree.
 
 Weights, in order of importance (see the issue): complementarity (A offers what
 B needs, both ways) weighs most; then shared SDG targets, which say more than
@@ -156,16 +158,6 @@ def score_pair(a, b, explain=True):
     return round(total, 4), reasons
 
 
-def base_score(a, b):
-    """Everything but the text likeness: the engine ranks by this before reading text."""
-    return (
-        complementarity(a, b, False)[0]
-        + sdg_overlap(a, b, False)[0]
-        + locality(a, b, False)[0]
-        + cross_sector(a, b, False)[0]
-    )
-
-
 def is_eligible(a, b, score):
     """A pair is proposed when something concrete links it and the score is high enough:
     one side can give the other something, or they work on the same SDG target."""
@@ -192,40 +184,3 @@ def input_hints(features):
     if not features.needs:
         hints.append("needs")
     return hints
-
-
-def fast_base_score(a, b):
-    """``base_score`` without building reasons or sorting: the engine's inner loop.
-
-    Must equal ``base_score`` for every pair (tests/matching/test_scoring.py checks it).
-    """
-    a_gives = W_OFFER_NEED * len(a.offers & b.needs)
-    b_gives = W_OFFER_NEED * len(b.offers & a.needs)
-    if b.text_needs:
-        a_gives += W_TEXT_OFFER_NEED * sum(
-            1 for t in b.text_needs if t in a.offers and t not in b.needs
-        )
-    if a.text_offers:
-        a_gives += W_TEXT_OFFER_NEED * sum(
-            1 for t in a.text_offers if t in b.needs and t not in a.offers
-        )
-    if a.text_needs:
-        b_gives += W_TEXT_OFFER_NEED * sum(
-            1 for t in a.text_needs if t in b.offers and t not in a.needs
-        )
-    if b.text_offers:
-        b_gives += W_TEXT_OFFER_NEED * sum(
-            1 for t in b.text_offers if t in a.needs and t not in b.offers
-        )
-    score = a_gives + b_gives
-    if a_gives and b_gives:
-        score += W_MUTUAL
-    score += W_TARGET * min(len(a.targets & b.targets), MAX_TARGETS)
-    score += W_GOAL * min(len(a.goals & b.goals), MAX_GOALS)
-    towns = a.towns & b.towns
-    if towns and (len(towns) > 1 or OUTSIDE_TOWN not in towns):
-        score += W_TOWN
-    sector_a, sector_b = SECTORS.get(a.kind), SECTORS.get(b.kind)
-    if sector_a and sector_b and sector_a != sector_b:
-        score += W_SECTOR
-    return score

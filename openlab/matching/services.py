@@ -55,17 +55,69 @@ def _key_of(proposal):
     return ("s", proposal.side_a_id, proposal.side_b_id)
 
 
+# Rows written per transaction: short transactions, so a partner answering a proposal
+# never waits long behind a recomputation, and a few dozen statements for 10,000 pairs.
+WRITE_CHUNK = 1000
+REFRESHED_FIELDS = [
+    "score", "reasons", "fingerprint", "status", "decision_a", "decision_b", "updated_at",
+]  # fmt: skip
+# An engine proposal nobody has touched: the only kind a recomputation may delete.
+UNTOUCHED = {
+    "source": MatchProposal.Source.ENGINE,
+    "status": Status.OPEN,
+    "promoted": False,
+    "decision_a": Decision.PENDING,
+    "decision_b": Decision.PENDING,
+}
+
+
+def _chunks(items):
+    items = list(items)
+    return (items[start : start + WRITE_CHUNK] for start in range(0, len(items), WRITE_CHUNK))
+
+
+def _refresh(proposal, score, reasons, fingerprint):
+    """Apply a recomputed pair to its stored proposal; returns "", "updated" or "reopened".
+
+    Introduced proposals are kept as they are; dismissed ones stay dismissed unless
+    their inputs changed (the fingerprint stored at dismissal differs); facilitators'
+    proposals keep their mark.
+    """
+    if proposal.status == Status.INTRODUCED:
+        return ""
+    outcome = "updated"
+    if proposal.status == Status.DISMISSED:
+        if proposal.dismissed_fingerprint == fingerprint:
+            return ""
+        # The data changed materially since the dismissal: propose again.
+        proposal.status = Status.OPEN
+        proposal.decision_a = proposal.decision_b = Decision.PENDING
+        outcome = "reopened"
+    if proposal.source == MatchProposal.Source.FACILITATOR:
+        reasons = [{"code": "facilitator", "points": 0}, *reasons]
+    if outcome == "updated" and (proposal.score, proposal.reasons, proposal.fingerprint) == (
+        score,
+        reasons,
+        fingerprint,
+    ):
+        return ""
+    proposal.score, proposal.reasons, proposal.fingerprint = score, reasons, fingerprint
+    proposal.updated_at = timezone.now()
+    return outcome
+
+
 def _persist(computed, existing):
     """Write computed pairs; remove untouched engine proposals that no longer hold.
 
-    ``computed``: {key: (side a features, side b features)}; ``existing``: the stored
-    proposals in the recomputed scope. Dismissed pairs stay dismissed unless their
-    inputs changed (the fingerprint stored at dismissal differs); introduced ones and
-    facilitators' proposals are kept as they are.
+    ``computed``: {key: (side a features, side b features)}, the subjects' top K (the
+    only pairs whose reasons are built); ``existing``: the stored proposals in the
+    recomputed scope, read once. Writes go in chunks of WRITE_CHUNK rows, one
+    transaction each, a fixed number of statements per chunk (no per-pair query).
+    Rows to change are read again under a row lock in their chunk's transaction, so a
+    partner's answer given meanwhile is never overwritten by the snapshot.
     """
     stored = {_key_of(proposal): proposal for proposal in existing}
-    created, updated, reopened, removed = [], [], 0, []
-    now = timezone.now()
+    created, refreshed = [], {}
     for key, (a, b) in computed.items():
         score, reasons = scoring.score_pair(a, b)
         fingerprint = pair_fingerprint(a, b)
@@ -81,55 +133,34 @@ def _persist(computed, existing):
                     fingerprint=fingerprint,
                 )
             )
-            continue
-        if proposal.status == Status.INTRODUCED:
-            continue
-        changed = False
-        if proposal.status == Status.DISMISSED:
-            if proposal.dismissed_fingerprint == fingerprint:
-                continue
-            # The data changed materially since the dismissal: propose again.
-            proposal.status = Status.OPEN
-            proposal.decision_a = proposal.decision_b = Decision.PENDING
-            reopened += 1
-            changed = True
-        if proposal.source == MatchProposal.Source.FACILITATOR:
-            reasons = [{"code": "facilitator", "points": 0}, *reasons]
-        if changed or (proposal.score, proposal.reasons, proposal.fingerprint) != (
-            score,
-            reasons,
-            fingerprint,
-        ):
-            proposal.score, proposal.reasons, proposal.fingerprint = score, reasons, fingerprint
-            proposal.updated_at = now
-            updated.append(proposal)
-    for key, proposal in stored.items():
-        if key in computed:
-            continue
-        untouched = (
-            proposal.source == MatchProposal.Source.ENGINE
-            and proposal.status == Status.OPEN
-            and not proposal.promoted
-            and proposal.decision_a == Decision.PENDING
-            and proposal.decision_b == Decision.PENDING
-        )
-        if untouched:
-            removed.append(proposal.pk)
-    with transaction.atomic():
-        MatchProposal.objects.bulk_create(created, batch_size=500, ignore_conflicts=True)
-        MatchProposal.objects.bulk_update(
-            updated,
-            ["score", "reasons", "fingerprint", "status", "decision_a", "decision_b", "updated_at"],
-            batch_size=500,
-        )
-        if removed:
-            MatchProposal.objects.filter(pk__in=removed).delete()
-    return {
-        "created": len(created),
-        "updated": len(updated),
-        "reopened": reopened,
-        "removed": len(removed),
-    }
+        elif _refresh(proposal, score, reasons, fingerprint):  # on the snapshot: a pre-check
+            refreshed[proposal.pk] = (score, reasons, fingerprint)
+    stale = [
+        proposal.pk
+        for key, proposal in stored.items()
+        if key not in computed and all(getattr(proposal, f) == v for f, v in UNTOUCHED.items())
+    ]
+    stats = {"created": 0, "updated": 0, "reopened": 0, "removed": 0}
+    for chunk in _chunks(created):
+        with transaction.atomic():
+            # A pair proposed by hand meanwhile wins over the engine's row.
+            MatchProposal.objects.bulk_create(chunk, ignore_conflicts=True)
+        stats["created"] += len(chunk)
+    for chunk in _chunks(refreshed):
+        with transaction.atomic():
+            changed = []
+            for proposal in MatchProposal.objects.select_for_update().filter(pk__in=chunk):
+                outcome = _refresh(proposal, *refreshed[proposal.pk])
+                if outcome:
+                    changed.append(proposal)
+                    stats["reopened" if outcome == "reopened" else "updated"] += 1
+            MatchProposal.objects.bulk_update(changed, REFRESHED_FIELDS)
+    stats["updated"] += stats["reopened"]
+    for chunk in _chunks(stale):
+        # Still untouched at delete time (the filter is part of the DELETE).
+        _total, deleted = MatchProposal.objects.filter(pk__in=chunk, **UNTOUCHED).delete()
+        stats["removed"] += deleted.get(MatchProposal._meta.label, 0)
+    return stats
 
 
 def recompute_all(engine=None, k=TOP_K):

@@ -100,7 +100,6 @@ def test_score_pair_is_the_sum_and_the_fast_path_agrees():
     parts = sum(component(a, b)[0] for component in scoring.COMPONENTS)
     assert score == round(parts, 4)
     assert scoring.score_pair(a, b, explain=False) == (score, [])
-    assert round(scoring.base_score(a, b), 4) == score  # no text vectors here
     assert reasons[0]["code"] == "offer"  # strongest reason first
     assert scoring.is_eligible(a, b, score)
 
@@ -125,29 +124,3 @@ def test_fingerprint_changes_with_inputs_but_not_with_text():
 def test_input_hints_name_what_is_missing():
     assert scoring.input_hints(features(1)) == ["goals", "offers", "needs"]
     assert scoring.input_hints(features(1, goals={1}, offers={"食材"}, needs={"資金"})) == []
-
-
-def test_the_engines_fast_score_equals_the_explained_one():
-    import random
-
-    rng = random.Random(3)
-    terms = ["会場提供", "食材", "資金", "広報", "IT支援"]
-    rows = []
-    for pk in range(1, 80):
-        chosen = rng.sample(terms, 4)
-        rows.append(
-            features(
-                pk,
-                rng.choice(list(scoring.SECTORS)),
-                offers=set(chosen[: rng.randint(0, 2)]),
-                needs=set(chosen[2 : 2 + rng.randint(0, 2)]),
-                text_needs=dict.fromkeys(rng.sample(terms, rng.randint(0, 2)), "…"),
-                text_offers=dict.fromkeys(rng.sample(terms, rng.randint(0, 1)), "…"),
-                goals=set(rng.sample(range(1, 18), 3)),
-                targets=set(rng.sample(["11.3", "2.1", "4.7", "12.3"], 2)),
-                towns=set(rng.sample(["久米川町", "市外", "本町"], rng.randint(1, 2))),
-            )
-        )
-    for a in rows:
-        for b in rows[:20]:
-            assert abs(scoring.fast_base_score(a, b) - scoring.base_score(a, b)) < 1e-9

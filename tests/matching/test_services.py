@@ -209,3 +209,61 @@ def test_project_seeking_partners_gets_proposals(pair, make_stakeholder, make_pa
     services.request_introduction(bob, proposal.pk)
     proposal.refresh_from_db()
     assert proposal.decision_b == "accepted"
+
+
+def _queries_of(function):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        function()
+    return len(captured)
+
+
+def test_writing_proposals_takes_the_same_queries_for_few_or_many_pairs(
+    pair, make_stakeholder, monkeypatch
+):
+    """Writes are chunked bulk statements: no query per pair (created, refreshed, removed)."""
+
+    def recompute_twice():
+        MatchProposal.objects.all().delete()
+        created = _queries_of(services.recompute_all)
+        MatchProposal.objects.update(score=0)  # every stored score is stale
+        refreshed = _queries_of(services.recompute_all)
+        return created, refreshed
+
+    few = recompute_twice()
+    assert MatchProposal.objects.count() == 1
+    for i in range(5):
+        make_stakeholder(
+            f"農家{i}", "company", offers=["food"], needs=["volunteers"], goals=[2],
+            targets=["2.1"],
+        )  # fmt: skip
+    many = recompute_twice()
+    assert MatchProposal.objects.count() >= 10
+    assert many == few
+    # Removing pairs that no longer hold is chunked too.
+    monkeypatch.setattr(services, "WRITE_CHUNK", 4)
+    from openlab.matching.engine import Engine
+
+    nobody = Engine([])
+    assert services.recompute_all(engine=nobody)["removed"] >= 10
+    assert not MatchProposal.objects.exists()
+
+
+def test_a_recomputation_never_overwrites_an_answer_given_meanwhile(pair, make_partner):
+    cafeteria, farm = pair
+    alice = make_partner(cafeteria)
+    services.recompute_all()
+    MatchProposal.objects.update(score=0)  # so that the next recomputation rewrites the row
+    engine = services.build_engine()
+    snapshot = list(MatchProposal.objects.all())  # what the recomputation read first
+    services.request_introduction(alice, snapshot[0].pk)  # the partner answers meanwhile
+
+    stats = services._persist(engine.pairs_for(engine.all_subjects()), snapshot)
+
+    assert stats["updated"] == 1
+    proposal = proposal_between(cafeteria, farm)
+    assert proposal.score > 0
+    side = "a" if proposal.side_a_id == cafeteria.pk else "b"
+    assert proposal.decision_of(side) == "accepted"
