@@ -21,7 +21,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is started, its event loop
+# counts as running in this thread, so the async tests of other modules (chat
+# consumers, async_to_sync) would fail after the first browser test.
+@pytest.fixture(scope="module")
 def browser(request):
     from tests.conftest import require_service
 
