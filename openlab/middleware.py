@@ -1,6 +1,8 @@
-"""Site-wide middleware: the visitor's language, and security headers Django does not set."""
+"""Site-wide middleware: the visitor's language, security headers Django does not set, and
+query strings cleaned of what no view can use."""
 
 from django.conf import settings
+from django.http import QueryDict
 from django.utils import translation
 
 # Scripts and styles come only from our own origin: no inline script, no CDN.
@@ -54,3 +56,21 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", code)
         return response
+
+
+class DropNulFromQueryMiddleware:
+    """PostgreSQL text cannot hold NUL, so a "%00" that reaches a filter or a search is a 500
+    wherever it meets the database (our listings, Wagtail's API). No URL needs one: NUL
+    characters are dropped from the query string before any view reads it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            cleaned = QueryDict(mutable=True)
+            for key, values in request.GET.lists():
+                cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
+            cleaned._mutable = False
+            request.GET = cleaned
+        return self.get_response(request)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openlab import sdgs
 from openlab.models import Goal, Town
+from openlab.querystring import positive_int
 
 PAGE_SIZE = 24
 YELLOW_DAYS = 90
@@ -28,7 +29,8 @@ def _clean_goal_numbers(values):
 
 
 def _clean_page_number(value):
-    return int(value) if value.isdigit() and 0 < int(value) < 100_000 else 1
+    number = positive_int(value)
+    return number if number is not None and number < 100_000 else 1
 
 
 def _slug(value):
@@ -173,7 +175,11 @@ def project_page_context(project):
         "updates": updates,
         "latest_percent": next((u.percent for u in updates if u.percent is not None), None),
         "milestones": list(project.milestones.order_by("due", "sort_order")),
-        "partner_pages": list(project.partners.live().order_by("title")),
+        # .all(), not .live(): a preview renders a revision, whose partners are
+        # modelcluster's in-memory list (no .live()).
+        "partner_pages": sorted(
+            (page for page in project.partners.all() if page.live), key=lambda page: page.title
+        ),
         "seeking_terms": list(project.seeking.all()),
         "project_goals": [sdgs.GOALS_BY_NUMBER[g.pk] for g in project.goals.all()],
         "project_targets": list(project.targets.all()),

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from openlab import sdgs
 from openlab.models import Town
+from openlab.querystring import positive_int
 from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
 
 PAGE_SIZE = 24
@@ -84,8 +85,9 @@ def parse_filters(query, towns=None, terms=None):
 
 def parse_page_number(value, notes):
     value = (value or "1").strip()
-    if value.isdigit() and int(value) > 0:
-        return int(value)
+    number = positive_int(value)
+    if number is not None:
+        return number
     notes.append(
         _("ページ番号「%(value)s」は使えないため、1ページ目を表示しました。")
         % {"value": value[:20]}

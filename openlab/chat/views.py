@@ -19,6 +19,7 @@ from openlab.accounts.permissions import is_ambassador
 from openlab.chat import services
 from openlab.chat.models import Room
 from openlab.chat.services import ChatError
+from openlab.querystring import positive_int
 
 
 def _member_room(request, room_id):
@@ -107,11 +108,12 @@ def _cursor(request, name):
     raw = request.GET.get(name)
     if raw in (None, ""):
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    cursor = positive_int(raw)
+    if cursor is None:
         raise ChatError(
             "bad_cursor", _("%(name)s には正の整数を指定してください。") % {"name": name}
         )
-    return int(raw)
+    return cursor
 
 
 @never_cache

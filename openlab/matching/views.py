@@ -10,14 +10,7 @@ from django.views.decorators.http import require_POST
 from openlab.accounts.permissions import approved_stakeholder_ids, is_facilitator
 from openlab.matching import dashboard as dashboard_data
 from openlab.matching import services
-
-
-def _parse_pk(value):
-    try:
-        pk = int(value)
-    except (TypeError, ValueError):
-        return None
-    return pk if 0 < pk < 2**62 else None
+from openlab.querystring import positive_int
 
 
 @login_required
@@ -27,7 +20,7 @@ def dashboard(request):
     stakeholder_ids = approved_stakeholder_ids(user)
     viewing = None
     if facilitator and "stakeholder" in request.GET:
-        viewing = _parse_pk(request.GET.get("stakeholder"))
+        viewing = positive_int(request.GET.get("stakeholder"))
         if viewing is None:
             messages.error(request, _("ステークホルダーの指定が正しくありません。"))
         else:

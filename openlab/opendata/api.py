@@ -5,10 +5,15 @@ so the whole public-data policy is in one place. A model that declares its own
 `api_fields` keeps them (tests/opendata checks that no private field leaks).
 """
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 from wagtail.api import APIField
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
+
+from openlab.querystring import positive_int
 
 
 class _WholePage(serializers.Field):
@@ -123,9 +128,35 @@ def declare_api_fields():
 
 
 class PublicPagesAPIViewSet(PagesAPIViewSet):
-    """Live, public pages of the site only (Wagtail's base queryset), GET only."""
+    """Live, public pages of the site only (Wagtail's base queryset), GET only.
+
+    Wagtail checks the type of integer and boolean filters only: a date, a number or an
+    id that does not parse (`?start=garbage`, `?latitude=abc`, `find/?id=abc`) reached
+    the database as a 500. Here each is a 400 that names the parameter.
+    """
 
     http_method_names = ["get", "head", "options"]
+
+    def filter_queryset(self, queryset):
+        operator = self.request.GET.get("search_operator")
+        if operator not in (None, "and", "or"):
+            raise BadRequestError(_("search_operator は and か or です。"))
+        try:
+            return super().filter_queryset(queryset)
+        except (ValueError, ValidationError) as error:
+            raise BadRequestError(
+                _("絞り込みの値が正しくありません: %(error)s") % {"error": _first_message(error)}
+            ) from error
+
+    def find_object(self, queryset, request):
+        if "id" in request.GET and positive_int(request.GET["id"]) is None:
+            raise BadRequestError(_("id には正の整数を指定してください。"))
+        return super().find_object(queryset, request)
+
+
+def _first_message(error):
+    messages = getattr(error, "messages", None) or [str(error)]
+    return str(messages[0])[:200]
 
 
 api_router = WagtailAPIRouter("wagtailapi")

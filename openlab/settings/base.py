@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openlab.middleware.SecurityHeadersMiddleware",
     "openlab.middleware.LanguageMiddleware",
+    "openlab.middleware.DropNulFromQueryMiddleware",
     # Before sessions and auth: a cached anonymous page is served without
     # touching the database at all.
     "openlab.page_cache.AnonymousPageCacheMiddleware",
