@@ -4,12 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check-all bench services services-stop lint format clean
+.PHONY: install run test check-all bench services services-stop lint format clean constraints
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +33,15 @@ check-all: install
 bench: install
 	command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get install -y -qq wrk >/dev/null; } || true
 	$(PY) -m bench $(SCENARIOS)
+
+# After changing dependencies in pyproject.toml: the newest versions allowed, then the suite.
+constraints:
+	rm -rf .constraints-venv
+	$(PYTHON) -m venv .constraints-venv
+	.constraints-venv/bin/pip install --quiet -e ".[dev]"
+	{ sed -n '1,2p' constraints.txt; .constraints-venv/bin/pip freeze --exclude-editable | grep -v '^openlab'; } > constraints.new
+	mv constraints.new constraints.txt
+	rm -rf .constraints-venv
 
 lint: install
 	$(VENV)/bin/ruff check .
