@@ -6,14 +6,16 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.forms import WagtailAdminPageForm
 
 from events.recurrence import is_occurrence_date, normalise_rrule
+from openlab.accounts.forms import PartnerPageForm
 
 
-class EventPageForm(WagtailAdminPageForm):
-    """The admin form: start/end and RRULE are checked by EventPage.clean (so every
-    save path gets them); the per-date changes are checked here against the rule."""
+class EventPageForm(PartnerPageForm):
+    """The admin form: the shared partner rule (PartnerPageForm: a partner's event must
+    have one of their own stakeholders among its organisers); start/end and RRULE are
+    checked by EventPage.clean (so every save path gets them); the per-date changes are
+    checked here against the rule."""
 
     def clean(self):
         cleaned = super().clean()

@@ -39,15 +39,26 @@ class RegistrationError(Exception):
 
 
 # --- what the home page and other apps read ----------------------------------------
-def upcoming_events(limit=None):
+def upcoming_occurrences(goal=None):
+    """Published, not cancelled occurrences that have not ended, optionally of one SDG.
+
+    Occurrences, not EventPage.start/end: those are only a recurring event's first
+    date, so the monthly market would look past after its first month.
+    """
+    occurrences = Occurrence.objects.public().filter(end__gte=timezone.now(), cancelled=False)
+    if goal is not None:
+        occurrences = occurrences.filter(event__goals=goal)
+    return occurrences
+
+
+def upcoming_events(limit=None, goal=None):
     """Upcoming occurrences, soonest first, each as its EventPage with `start`/`end`
     set to that occurrence (recurring events appear with their next dates).
 
     Two queries whatever the data size.
     """
     occurrences = (
-        Occurrence.objects.public()
-        .filter(end__gte=timezone.now(), cancelled=False)
+        upcoming_occurrences(goal)
         .select_related("event")
         .prefetch_related("event__goals")
         .order_by("start", "pk")

@@ -29,6 +29,10 @@ class Goal(models.Model):
         return f"{self.number}. {self.name_ja}"
 
     @property
+    def name(self):
+        return sdgs.name_in_language(self)
+
+    @property
     def reference(self):
         return sdgs.GOALS_BY_NUMBER[self.number]
 

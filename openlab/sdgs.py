@@ -17,6 +17,11 @@ class Goal:
     colour: str
 
     @property
+    def name(self):
+        """The short name in the visitor's language (Japanese unless English is active)."""
+        return name_in_language(self)
+
+    @property
     def text_colour(self):
         """Black or white, whichever contrasts more with the goal's colour (WCAG)."""
         return "#000000" if _relative_luminance(self.colour) > 0.179 else "#ffffff"
@@ -76,6 +81,12 @@ TARGETS_BY_GOAL = {
 TARGET_CODES = tuple(code for codes in TARGETS_BY_GOAL.values() for code in codes)
 _TARGET_SET = frozenset(TARGET_CODES)
 _TARGET_PATTERN = re.compile(r"^(\d{1,2})\.(\d{1,2}|[a-z])$")
+
+
+def name_in_language(goal):
+    from django.utils.translation import get_language
+
+    return goal.name_en if (get_language() or "ja").startswith("en") else goal.name_ja
 
 
 class SDGError(ValueError):

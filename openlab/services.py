@@ -4,8 +4,6 @@ Every function here runs a fixed number of queries, whatever the amount of
 data: lists are bounded or prefetched, never walked row by row.
 """
 
-from django.utils import timezone
-
 from openlab import sdgs
 
 HOME_LIST_SIZE = 6
@@ -41,7 +39,7 @@ def goal_page_sections(goal):
     Each group shows its first GOAL_SECTION_SIZE items and its total; the full
     list is one link away in the filtered listing of that type.
     """
-    from events.models import EventPage
+    from events.services import upcoming_events, upcoming_occurrences
     from projects.models import ProjectPage, ReportPage
     from stakeholders.models import StakeholderPage
 
@@ -57,8 +55,11 @@ def goal_page_sections(goal):
         "projects": section(
             ProjectPage.objects.live().select_related("lead").order_by("-first_published_at")
         ),
-        "events": section(
-            EventPage.objects.live().filter(end__gte=timezone.now()).order_by("start")
-        ),
+        # By occurrence, as on the home page and in /events/?sdg=n: a recurring event
+        # shows its next dates.
+        "events": {
+            "items": upcoming_events(limit=GOAL_SECTION_SIZE, goal=goal.number),
+            "total": upcoming_occurrences(goal=goal.number).count(),
+        },
         "reports": section(ReportPage.objects.live().order_by("-date")),
     }

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from openlab import sdgs
 from openlab.models import Goal, HomePage, Target, Town
@@ -57,6 +57,13 @@ def _ensure_root():
     return root
 
 
+def _ensure_root_collection():
+    """Wagtail's root collection (images, documents): also made by a migration, also gone
+    after a flush."""
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+
+
 @transaction.atomic
 def ensure_site_structure():
     """Create the home page, the section index pages and the towns, if missing."""
@@ -68,6 +75,7 @@ def ensure_site_structure():
     if Goal.objects.count() != len(sdgs.GOALS):
         sdgs.sync_reference_tables(Goal, Target)
     root = _ensure_root()
+    _ensure_root_collection()
     home = HomePage.objects.first()
     if home is None:
         # Wagtail's own placeholder ("Welcome to your new Wagtail site!") holds the slug.

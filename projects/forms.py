@@ -7,8 +7,10 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms import WagtailAdminPageForm
 
 from openlab import sdgs
 from openlab.accounts.forms import PartnerPageForm
@@ -39,6 +41,43 @@ class ProjectPageForm(PartnerPageForm):
         if start and end and end < start:
             self.add_error("end_date", _("終了日は開始日より後にしてください。"))
         return cleaned
+
+
+class ReportPageForm(WagtailAdminPageForm):
+    """The admin form of a report: photos added here go through the same intake as the
+    children's form (checked, re-encoded without EXIF or GPS, stored under a random name).
+
+    Without it the raw upload was stored as it came: modelcluster writes a child's file
+    while serialising the revision, before ReportPhoto.save could clean it."""
+
+    def clean(self):
+        cleaned = super().clean()
+        photos = self.formsets.get("photos") if hasattr(self, "formsets") else None
+        if photos is not None:
+            photos.is_valid()  # formsets are cleaned after the form; their files are needed
+            for form in photos.forms:
+                take_admin_photo(form)
+        return cleaned
+
+
+def take_admin_photo(form):
+    """Replace a newly uploaded photo in a ReportPhoto form by its cleaned copy, or put
+    the reason it is refused on the form."""
+    from projects.images import ImageRejected, clean_photo
+
+    data = getattr(form, "cleaned_data", None) or {}
+    upload = data.get("image")
+    if data.get("DELETE") or not isinstance(upload, UploadedFile):
+        return
+    try:
+        photo = clean_photo(upload)
+    except ImageRejected as error:
+        form.add_error("image", error.message)
+        return
+    # The form already built its instance from the raw upload: replace it there too.
+    data["image"] = form.instance.image = photo.content
+    form.instance.thumbnail = photo.thumbnail
+    form.instance.metadata_removed = True
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -75,12 +75,15 @@ def clean_photo(upload):
 
 def clean_photo_bytes(data):
     not_an_image = _("写真（JPEG・PNG・HEIC・WebP）ではないみたい。写真をえらんでね。")
+    too_many_pixels = _("写真のサイズが大きすぎるよ。小さい写真をえらんでね。")
     with warnings.catch_warnings():
         # A decompression-bomb warning becomes an error: such files are refused.
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
             image = Image.open(io.BytesIO(data))
-        except (UnidentifiedImageError, Image.DecompressionBombWarning, Exception):
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise ImageRejected(too_many_pixels) from None
+        except (UnidentifiedImageError, Exception):
             # Exception too: a malformed file must be refused, never a 500.
             raise ImageRejected(not_an_image) from None
         if image.format not in ACCEPTED:
@@ -91,7 +94,7 @@ def clean_photo_bytes(data):
             raise ImageRejected(not_an_image)
         width, height = image.size
         if width * height > MAX_PIXELS or max(width, height) > MAX_SIDE:
-            raise ImageRejected(_("写真のサイズが大きすぎるよ。小さい写真をえらんでね。"))
+            raise ImageRejected(too_many_pixels)
         stored_format, extension = ACCEPTED[image.format]
         try:
             image.load()
@@ -99,6 +102,36 @@ def clean_photo_bytes(data):
         except Exception:
             raise ImageRejected(not_an_image) from None
     return _re_encode(image, stored_format, extension)
+
+
+UNREADABLE_IMAGE = _(
+    "画像を読み込めませんでした。ファイルが壊れているか、途中までしかありません。"
+    "別のファイルを選んでください。"
+)
+
+
+def image_header_problem(upload, max_pixels):
+    """Why `upload` cannot be an image, judged from its header alone (no pixels decoded),
+    or None. Used before an image library decodes the whole file: a header promising
+    a huge picture is refused before any memory is spent on it."""
+    upload.seek(0)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(upload) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:
+        width = height = None
+    except Exception:  # not an image Pillow can identify
+        return UNREADABLE_IMAGE
+    finally:
+        upload.seek(0)
+    limit = max_pixels or Image.MAX_IMAGE_PIXELS
+    if width is None or width * height > limit:
+        return _("画像の画素数（幅×高さ）が多すぎます。%(max)s画素以下の画像にしてください。") % {
+            "max": f"{limit:,}"
+        }
+    return None
 
 
 def _re_encode(image, stored_format, extension):

@@ -12,7 +12,7 @@ from wagtail.search import index
 
 from openlab.blocks import BodyBlock
 from openlab.models import SDGTaggedPage
-from projects.forms import ProjectPageForm
+from projects.forms import ProjectPageForm, ReportPageForm
 
 
 class ProjectStatus(models.TextChoices):
@@ -249,6 +249,7 @@ class ReportPage(SDGTaggedPage):
     ]
     parent_page_types = ["projects.ReportIndexPage"]
     subpage_types = []
+    base_form_class = ReportPageForm
 
     class Meta:
         verbose_name = _("こどもSDGs大使レポート")

@@ -2,9 +2,11 @@ from django.db.models import Q
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.auth import permission_denied
 from wagtail.admin.menu import MenuItem
-from wagtail.models import GroupPagePermission
+from wagtail.models import Page
 
+from openlab.accounts.partner_access import partner_page_filter, sees_every_page
 from openlab.accounts.permissions import is_facilitator
 from stakeholders import views
 
@@ -16,20 +18,30 @@ def only_own_pages_for_partners(parent_page, pages, request):
     (Editing itself is refused by Wagtail's page permissions; see
     openlab/accounts/partner_access.py.)
     """
-    user = request.user
-    if user.is_superuser or is_facilitator(user):
+    if sees_every_page(request.user):
         return pages
-    granted = GroupPagePermission.objects.filter(group__user=user).select_related(
-        "page", "permission"
-    )
-    paths, ids = set(), set()
-    for permission in granted:
-        page = permission.page
-        if permission.permission.codename == "change_page":
-            ids.add(page.pk)
-        steps = len(page.path) // page.steplen
-        paths.update(page.path[: page.steplen * n] for n in range(1, steps + 1))
-    return pages.filter(Q(pk__in=ids) | Q(path__in=paths) | Q(owner=user))
+    return pages.filter(partner_page_filter(request.user))
+
+
+@hooks.register("construct_page_chooser_queryset")
+def only_public_or_own_pages_for_partners(pages, request):
+    """Partners link to published pages (shown by their public title) and their own;
+    another stakeholder's draft, or a page with unpublished changes, stays out of sight."""
+    if sees_every_page(request.user):
+        return pages
+    public = Q(live=True, has_unpublished_changes=False)
+    # By id: the chooser's search can filter only on indexed fields.
+    visible = Page.objects.filter(public | partner_page_filter(request.user))
+    return pages.filter(id__in=list(visible.values_list("pk", flat=True)))
+
+
+@hooks.register("before_move_page")
+def refuse_move_confirmation(request, page_to_move, destination):
+    """Wagtail checks the move itself only on POST; its confirmation page would show the
+    (draft) title of a page the user may not move."""
+    if not page_to_move.permissions_for_user(request.user).can_move_to(destination):
+        return permission_denied(request)
+    return None
 
 
 admin_urls = (

@@ -10,20 +10,30 @@ it receives, the time from the moment the message was sent: p50/p99 over all
 receipts. A message acknowledged to its sender but never received live by some
 client counts as lost (per client).
 
-Baseline in the same run: raw Redis PUBLISH to the same number of SUBSCRIBE
-connections at the same rate for the same time, from the same process (so the
-client side costs the same), publish → receipt at each subscriber.
+The clients live in BENCH_CHAT_CLIENT_PROCS worker processes (2), so that one
+Python process parsing 10,000 frames a second is not what is measured. The
+send time travels in the message body (``time.perf_counter`` is the system-wide
+monotonic clock on Linux), so any process can time any receipt. Measuring
+starts only once every client has had its join's presence frame and both
+servers are idle again: the 200 joins are not mixed into the figures.
 
-Also: resident memory of one ASGI process holding all clients' sockets (vs the
-same process idle), and the SQL queries of the history page (50 messages) vs
-a one-message room's page.
+Baseline in the same run, with the same client processes and event loops: raw
+Redis PUBLISH to the same number of SUBSCRIBE connections at the same rate for
+the same time, publish → receipt at each subscriber.
+
+Also: the CPU the clients and the servers used while measuring (the clients
+share the 2 cores with the servers), the load average, resident memory of one
+ASGI process holding all clients' sockets (vs the same process idle), and the
+SQL queries of the history page (50 messages) vs a one-message room's page.
 """
 
 from __future__ import annotations
 
+import array
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import shutil
 import statistics
@@ -31,10 +41,13 @@ import subprocess
 import time
 
 from bench.harness import Figure, Harness, free_port, log
+from bench.scenarios._chatclients import RedisConnection, WebSocketClient
 
 DESCRIPTION = "chat: 200 WebSocket clients, 2 ASGI processes + Redis; latency, loss, RSS, SQL"
 SCENARIO = "chat"
 TARGET_P99_MS = 100.0
+SETTLE_S = 15.0  # after the last send, how long clients wait for late broadcasts
+QUIET_S = 2.0  # a client process stops waiting once nothing arrived for this long
 
 _SETUP = r"""
 import json, os
@@ -123,6 +136,26 @@ def _rss_kib(pid):
     return 0
 
 
+def _cpu_s(pid):
+    """User + system CPU seconds a process has used so far."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _quiesce(pids, busy_share=0.1, window_s=0.5, timeout_s=60.0):
+    """Wait until the servers are idle (below `busy_share` of a core each, twice in a row), so
+    the joins' work is over before anything is measured. Returns the seconds waited."""
+    started = time.monotonic()
+    calm = 0
+    while time.monotonic() - started < timeout_s and calm < 2:
+        before = [_cpu_s(pid) for pid in pids]
+        time.sleep(window_s)
+        busy = max(_cpu_s(pid) - b for pid, b in zip(pids, before, strict=True)) / window_s
+        calm = calm + 1 if busy < busy_share else 0
+    return time.monotonic() - started
+
+
 @contextlib.contextmanager
 def private_redis():
     port = free_port()
@@ -140,150 +173,277 @@ def private_redis():
                 if redis.Redis(port=port, socket_connect_timeout=0.5).ping():
                     break
             time.sleep(0.1)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", proc.pid
     finally:
         proc.kill()
         proc.wait(timeout=10)
 
 
-class Client:
-    def __init__(self, index, port, room_id, session_key):
+# --- clients (they run in worker processes; the RSS phase runs one set in-process) ---------
+
+
+class Tally:
+    """What one client process saw: receipt latencies and when the last receipt came."""
+
+    def __init__(self):
+        self.latencies = array.array("d")
+        self.last_receipt = time.perf_counter()
+
+    def receipt(self, sent_at):
+        now = time.perf_counter()
+        self.latencies.append((now - sent_at) * 1000)
+        self.last_receipt = now
+
+
+class ChatPeer:
+    """A chat page's socket: joins, then records every bench message broadcast to it."""
+
+    def __init__(self, index, port, room_id, session_key, deflate=True):
         self.index, self.port, self.room_id, self.session_key = index, port, room_id, session_key
+        self.deflate = deflate
         self.ws = None
+        self.tally = None
+        self.joined = None
         self.received = set()
         self.acked = {}
-        self.refused = 0
-        self.latencies = []
-        self.task = None
+        self.refused = []
+
+    @staticmethod
+    async def prepare(cfg):
+        pass
 
     async def open(self):
-        from websockets.asyncio.client import connect
+        """Connected once the server has sent this join's presence frame (the join is done)."""
+        self.joined = asyncio.get_running_loop().create_future()
+        # Like a browser, the client offers permessage-deflate (unless BENCH_CHAT_DEFLATE=0);
+        # the server decides.
+        self.ws = await WebSocketClient.connect(
+            self.port,
+            f"/ws/chat/{self.room_id}/",
+            {"Origin": f"http://127.0.0.1:{self.port}", "Cookie": f"sessionid={self.session_key}"},
+            self.on_text,
+            deflate=self.deflate,
+        )
+        await asyncio.wait_for(self.joined, 60)
 
-        self.ws = await connect(
-            f"ws://127.0.0.1:{self.port}/ws/chat/{self.room_id}/",
-            origin=f"http://127.0.0.1:{self.port}",
-            additional_headers={"Cookie": f"sessionid={self.session_key}"},
-            proxy=None, open_timeout=30, ping_interval=None, max_queue=None,
-        )  # fmt: skip
+    def listen(self, tally):
+        self.tally = tally
 
-    async def listen(self, sent_at):
-        with contextlib.suppress(Exception):
-            async for raw in self.ws:
-                now = time.perf_counter()
-                frame = json.loads(raw)
-                kind = frame["type"]
-                if kind == "message":
-                    message = frame["message"]
-                    self.received.add(message["id"])
-                    started = sent_at.get(message["key"])
-                    if started is not None:
-                        self.latencies.append((now - started) * 1000)
-                elif kind == "ack":
-                    self.acked[frame["key"]] = frame["id"]
-                elif kind == "error":
-                    self.refused += 1
+    def on_text(self, raw):
+        frame = json.loads(raw)
+        kind = frame["type"]
+        if kind == "message":
+            message = frame["message"]
+            word, _n, sent_at = (message["body"].split(" ") + ["", ""])[:3]
+            if word == "bench" and self.tally is not None:
+                self.received.add(message["id"])
+                self.tally.receipt(float(sent_at))
+        elif kind == "presence":
+            if not self.joined.done():
+                self.joined.set_result(True)
+        elif kind == "ack":
+            self.acked[frame["key"]] = frame["id"]
+        elif kind == "error":
+            self.refused.append(frame.get("code"))
+
+    async def send(self, n, run_id):
+        body = f"bench {n} {time.perf_counter():.6f}"
+        key = f"bench-{run_id}-{n:06d}"
+        with contextlib.suppress(ConnectionError):
+            self.ws.send_text(json.dumps({"type": "message", "body": body, "key": key}))
+
+    def count(self):
+        return len(self.received)
 
     async def close(self):
-        with contextlib.suppress(Exception):
+        if self.ws is not None:
             await self.ws.close()
 
 
-async def _connect_all(clients, batch=20):
-    for start in range(0, len(clients), batch):
-        await asyncio.gather(*(c.open() for c in clients[start : start + batch]))
+class RedisPeer:
+    """The baseline: one SUBSCRIBE connection each; a PUBLISH connection per process."""
+
+    channel = b"bench:chat:baseline"
+    publisher = None
+
+    def __init__(self, index, redis_port):
+        self.index, self.redis_port = index, redis_port
+        self.tally = None
+        self.subscribed = None
+        self.received = 0
+
+    @staticmethod
+    async def prepare(cfg):
+        RedisPeer.publisher = await RedisConnection.connect(cfg["redis_port"], lambda reply: None)
+
+    async def open(self):
+        self.subscribed = asyncio.get_running_loop().create_future()
+        self.conn = await RedisConnection.connect(self.redis_port, self.on_reply)
+        self.conn.command("SUBSCRIBE", self.channel)
+        await asyncio.wait_for(self.subscribed, 30)
+
+    def listen(self, tally):
+        self.tally = tally
+
+    def on_reply(self, reply):
+        if reply[0] == b"message":
+            _n, sent_at = reply[2].split(b" ")
+            self.received += 1
+            if self.tally is not None:
+                self.tally.receipt(float(sent_at))
+        elif reply[0] == b"subscribe" and not self.subscribed.done():
+            self.subscribed.set_result(True)
+
+    async def send(self, n, run_id):
+        RedisPeer.publisher.command("PUBLISH", self.channel, f"{n} {time.perf_counter():.6f}")
+
+    def count(self):
+        return self.received
+
+    async def close(self):
+        self.conn.close()
 
 
-async def _chat_run(clients, rate, seconds, settle_s=15.0):
-    sent_at = {}
-    await _connect_all(clients)
-    for c in clients:
-        c.task = asyncio.ensure_future(c.listen(sent_at))
-    await asyncio.sleep(2.0)  # presence frames of the joins settle
-    for c in clients:
-        c.latencies.clear()
-    total = int(rate * seconds)
-    start = time.perf_counter()
+def _make_peers(cfg):
+    if cfg["mode"] == "redis":
+        return [RedisPeer(index, cfg["redis_port"]) for index, _port, _session in cfg["peers"]]
+    return [
+        ChatPeer(index, port, cfg["room_id"], session, cfg["deflate"])
+        for index, port, session in cfg["peers"]
+    ]
+
+
+async def _open_all(peers, batch=20):
+    for start in range(0, len(peers), batch):
+        await asyncio.gather(*(p.open() for p in peers[start : start + batch]))
+
+
+async def _worker(conn, cfg):
+    """One client process: open its peers, report ready, wait for the start time, send its
+    share of the messages on schedule, wait for late receipts, report what it saw."""
+    peers = _make_peers(cfg)
+    tally = Tally()
+    await type(peers[0]).prepare(cfg)
+    await _open_all(peers)
+    for peer in peers:
+        peer.listen(tally)
+    loop = asyncio.get_running_loop()
+    conn.send("ready")
+    start = await loop.run_in_executor(None, conn.recv)
+    rate, total, n_clients = cfg["rate"], cfg["total"], cfg["clients"]
+    mine = {p.index: p for p in peers}
+    delay = start - time.perf_counter()
+    if delay > 0:
+        await asyncio.sleep(delay)
+    cpu0 = time.process_time()
     for n in range(total):
-        due = start + n / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        sender = clients[n % len(clients)]
-        key = f"bench-{os.getpid()}-{int(start)}-{n:06d}"
-        sent_at[key] = time.perf_counter()
-        with contextlib.suppress(Exception):
-            await sender.ws.send(json.dumps({"type": "message", "body": f"bench {n}", "key": key}))
-    offered_s = time.perf_counter() - start
-    acked = {}
-    deadline = time.perf_counter() + settle_s
-    while time.perf_counter() < deadline:
-        acked = {k: v for c in clients for k, v in c.acked.items()}
-        if len(acked) >= total and all(set(acked.values()) <= c.received for c in clients):
-            break
-        await asyncio.sleep(0.2)
-    acked_ids = set(acked.values())
-    lost = sum(len(acked_ids - c.received) for c in clients)
-    latencies = [ms for c in clients for ms in c.latencies]
-    refused = sum(c.refused for c in clients)
-    for c in clients:
-        await c.close()
-    for c in clients:
-        c.task.cancel()
-    return {"sent": total, "acked": len(acked_ids), "lost": lost, "refused": refused,
-            "latencies": latencies, "offered_s": offered_s}  # fmt: skip
-
-
-async def _redis_baseline(redis_url, subscribers, rate, seconds):
-    import redis.asyncio as aioredis
-
-    channel = "bench:chat:baseline"
-    latencies, tasks, conns = [], [], []
-    sent_at = {}
-
-    async def listen(pubsub):
-        async for item in pubsub.listen():
-            if item["type"] == "message":
-                started = sent_at.get(item["data"])
-                if started is not None:
-                    latencies.append((time.perf_counter() - started) * 1000)
-
-    for _ in range(subscribers):
-        conn = aioredis.Redis.from_url(redis_url)
-        pubsub = conn.pubsub()
-        await pubsub.subscribe(channel)
-        conns.append((conn, pubsub))
-        tasks.append(asyncio.ensure_future(listen(pubsub)))
-    publisher = aioredis.Redis.from_url(redis_url)
-    await asyncio.sleep(0.5)
-    total = int(rate * seconds)
-    start = time.perf_counter()
-    for n in range(total):
+        sender = mine.get(n % n_clients)
+        if sender is None:
+            continue
         delay = start + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        data = f"{n}".encode()
-        sent_at[data] = time.perf_counter()
-        await publisher.publish(channel, data)
-    await asyncio.sleep(2.0)
-    for task in tasks:
-        task.cancel()
-    for conn, pubsub in conns:
-        with contextlib.suppress(Exception):
-            await pubsub.aclose()
-            await conn.aclose()
-    await publisher.aclose()
-    expected = total * subscribers
-    return {"latencies": latencies, "lost": expected - len(latencies)}
+        await sender.send(n, cfg["run_id"])
+    sending_ends = start + total / rate
+    deadline = sending_ends + SETTLE_S
+    while time.perf_counter() < deadline:
+        now = time.perf_counter()
+        if all(p.count() >= total for p in peers):
+            break
+        if now > sending_ends + QUIET_S and now - tally.last_receipt > QUIET_S:
+            break
+        await asyncio.sleep(0.1)
+    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - start
+    result = {
+        "latencies": tally.latencies,
+        "cpu_s": cpu_s,
+        "wall_s": wall_s,
+        "receipts": sum(p.count() for p in peers),
+        "received": {p.index: sorted(p.received) for p in peers if cfg["mode"] == "chat"},
+        "acked": {k: v for p in peers if cfg["mode"] == "chat" for k, v in p.acked.items()},
+        "refused": [code for p in peers if cfg["mode"] == "chat" for code in p.refused],
+    }
+    for peer in peers:
+        await peer.close()
+    return result
 
 
-async def _hold(clients, seconds=3.0):
-    await _connect_all(clients)
+def _worker_main(conn):
+    """Entry point of a client process (spawned: it shares nothing with the harness)."""
+    cfg = conn.recv()
+    try:
+        import uvloop
+
+        loop = uvloop.new_event_loop()
+    except ImportError:
+        loop = asyncio.new_event_loop()
+    try:
+        conn.send(loop.run_until_complete(_worker(conn, cfg)))
+    finally:
+        loop.close()
+
+
+def _run_clients(cfg, peers, procs, server_pids, wait_for=lambda: 0.0):
+    """Spread `peers` over `procs` client processes, start them together, gather the results
+    and the CPU every process (clients and `server_pids`) used meanwhile."""
+    ctx = multiprocessing.get_context("spawn")
+    workers = []
+    try:
+        for i in range(procs):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker_main, args=(child,), daemon=True)
+            proc.start()
+            parent.send({**cfg, "peers": peers[i::procs]})
+            workers.append((proc, parent))
+        for _proc, parent in workers:
+            if not parent.poll(180):
+                raise RuntimeError("a client process did not connect its clients in 180 s")
+            if parent.recv() != "ready":
+                raise RuntimeError("a client process failed")
+        waited = wait_for()
+        log(f"chat: {cfg['mode']}: clients ready, measuring (servers idle after {waited:.1f} s)")
+        load = os.getloadavg()[0]
+        start = time.perf_counter() + 0.5
+        cpu0 = [_cpu_s(pid) for pid in server_pids]
+        for _proc, parent in workers:
+            parent.send(start)
+        results = []
+        for _proc, parent in workers:
+            if not parent.poll(cfg["total"] / cfg["rate"] + SETTLE_S + 120):
+                raise RuntimeError("a client process did not finish")
+            results.append(parent.recv())
+        server_cpu = sum(_cpu_s(pid) - c for pid, c in zip(server_pids, cpu0, strict=True))
+        wall = max(r["wall_s"] for r in results)
+        load = max(load, os.getloadavg()[0])
+    finally:
+        for proc, _parent in workers:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(timeout=5)
+    latencies = [ms for r in results for ms in r["latencies"]]
+    return {
+        "latencies": latencies,
+        "receipts": sum(r["receipts"] for r in results),
+        "received": {k: set(v) for r in results for k, v in r["received"].items()},
+        "acked": {k: v for r in results for k, v in r["acked"].items()},
+        "refused": [code for r in results for code in r["refused"]],
+        "client_cpu_s": sum(r["cpu_s"] for r in results),
+        "server_cpu_s": server_cpu,
+        "wall_s": wall,
+        "load": load,
+        "quiesce_s": waited,
+    }
+
+
+async def _hold(peers, seconds=2.0):
+    await _open_all(peers)
     await asyncio.sleep(seconds)
 
 
-async def _close(clients):
-    for c in clients:
-        await c.close()
+async def _close(peers):
+    for peer in peers:
+        await peer.close()
 
 
 def run(h: Harness) -> list[Figure]:
@@ -293,44 +453,66 @@ def run(h: Harness) -> list[Figure]:
     n_clients = int(_env_number("BENCH_CHAT_CLIENTS", 200))
     rate = _env_number("BENCH_CHAT_RATE", 50)
     seconds = _env_number("BENCH_SECONDS", 30)
+    procs = max(1, int(_env_number("BENCH_CHAT_CLIENT_PROCS", 2)))
+    deflate = os.environ.get("BENCH_CHAT_DEFLATE", "1") != "0"
+    total = int(rate * seconds)
     h.manage("migrate", "--noinput")
     setup = _json_line(h.python_snippet(_SETUP, BENCH_CHAT_CLIENTS=str(n_clients)))
     room_id, sessions = setup["room"], setup["sessions"]
     figures: list[Figure] = []
-    with private_redis() as redis_url:
+    with private_redis() as (redis_url, redis_pid):
         env = {"REDIS_URL": redis_url, "CHAT_SESSION_CHECK_SECONDS": "20"}
+        env.update(json.loads(os.environ.get("BENCH_CHAT_EXTRA_ENV", "{}")))  # DEVHOOK
         with (
             h.server(workers=1, env=env, label="chat-asgi-1") as one,
             h.server(workers=1, env=env, label="chat-asgi-2") as two,
         ):
+            servers = [one.proc.pid, two.proc.pid]
             # Memory: one process, idle, then holding every client's socket.
             idle_kib = _rss_kib(one.proc.pid)
-            holders = [Client(i, one.port, room_id, s) for i, s in enumerate(sessions)]
+            holders = [ChatPeer(i, one.port, room_id, s, deflate) for i, s in enumerate(sessions)]
             loop = asyncio.new_event_loop()
             try:
                 loop.run_until_complete(_hold(holders))
                 held_kib = _rss_kib(one.proc.pid)
                 loop.run_until_complete(_close(holders))
-                time.sleep(1.0)
-                log(f"chat: {n_clients} clients, {rate:g} msg/s for {seconds:g} s")
-                clients = [
-                    Client(i, (one if i % 2 == 0 else two).port, room_id, s)
-                    for i, s in enumerate(sessions)
-                ]
-                result = loop.run_until_complete(_chat_run(clients, rate, seconds))
-                log(f"chat: redis baseline, {n_clients} subscribers")
-                base = loop.run_until_complete(_redis_baseline(redis_url, n_clients, rate, seconds))
             finally:
                 loop.close()
+            log(f"chat: servers idle after {_quiesce(servers):.1f} s")
+            log(f"chat: {n_clients} clients in {procs} processes, {rate:g} msg/s for {seconds:g} s")
+            run_id = f"{os.getpid()}-{int(time.time())}"
+            cfg = {"rate": rate, "total": total, "clients": n_clients, "room_id": room_id,
+                   "run_id": run_id, "redis_port": int(redis_url.rsplit(":", 1)[1].split("/")[0]),
+                   "deflate": deflate}  # fmt: skip
+            peers = [(i, (one if i % 2 == 0 else two).port, s) for i, s in enumerate(sessions)]
+            result = _run_clients(
+                {**cfg, "mode": "chat"}, peers, procs, servers + [redis_pid],
+                wait_for=lambda: _quiesce(servers),
+            )  # fmt: skip
+            log(f"chat: redis baseline, {n_clients} subscribers in {procs} processes")
+            base = _run_clients({**cfg, "mode": "redis"}, peers, procs, [redis_pid])
     lat, base_lat = result["latencies"], base["latencies"]
+    acked_ids = set(result["acked"].values())
+    lost = sum(len(acked_ids - result["received"].get(i, set())) for i in range(n_clients))
+    base_lost = total * n_clients - base["receipts"]
     p50, p99 = _percentile(lat, 50), _percentile(lat, 99)
     b50, b99 = _percentile(base_lat, 50), _percentile(base_lat, 99)
+    refused = result["refused"]
     log(
-        f"chat: sent {result['sent']} acked {result['acked']} refused {result['refused']} "
-        f"lost {result['lost']} receipts {len(lat)}; redis receipts {len(base_lat)} "
-        f"(lost {base['lost']}); mean {statistics.fmean(lat) if lat else 0:.1f} ms"
+        f"chat: sent {total} acked {len(acked_ids)} refused {len(refused)} "
+        f"{sorted(set(refused))} lost {lost} receipts {len(lat)}; redis receipts {len(base_lat)} "
+        f"(lost {base_lost}); mean {statistics.fmean(lat) if lat else 0:.1f} ms "
+        f"(redis {statistics.fmean(base_lat) if base_lat else 0:.1f} ms)"
     )
-    common = {"clients": n_clients, "rate": rate, "seconds": seconds, "processes": 2}
+    for name, r in (("chat", result), ("redis baseline", base)):
+        log(
+            f"chat: {name}: load average {r['load']:.1f}, client CPU {r['client_cpu_s']:.1f} s "
+            f"({r['client_cpu_s'] / r['wall_s']:.2f} cores), server CPU {r['server_cpu_s']:.1f} s "
+            f"({r['server_cpu_s'] / r['wall_s']:.2f} cores) in {r['wall_s']:.1f} s"
+        )
+    common = {"clients": n_clients, "rate": rate, "seconds": seconds, "processes": 2,
+              "client_processes": procs, "load_average": round(result["load"], 2),
+              "baseline_load_average": round(base["load"], 2)}  # fmt: skip
     figures.append(h.figure(SCENARIO, "delivery p50", p50, "ms", "redis pub/sub p50", b50,
                             receipts=len(lat), **common))  # fmt: skip
     p99_fig = h.figure(SCENARIO, "delivery p99", p99, "ms", "redis pub/sub p99", b99,
@@ -340,10 +522,27 @@ def run(h: Harness) -> list[Figure]:
     log(f"chat: p99 {p99:.1f} ms, target <= {TARGET_P99_MS:g} ms: "
         f"{'met' if p99 <= TARGET_P99_MS else 'MISSED'}")  # fmt: skip
     figures.append(p99_fig)
-    figures.append(h.figure(SCENARIO, "messages lost (acked, not received live)", result["lost"],
-                            "msgs", "redis pub/sub lost", base["lost"], sent=result["sent"],
-                            acked=result["acked"], refused=result["refused"],
-                            errors=result["sent"] - result["acked"], **common))  # fmt: skip
+    figures.append(h.figure(SCENARIO, "messages lost (acked, not received live)", lost,
+                            "msgs", "redis pub/sub lost", base_lost, sent=total,
+                            acked=len(acked_ids), refused=len(refused),
+                            errors=total - len(acked_ids), **common))  # fmt: skip
+    # CPU per 1,000 receipts: the clients' cost next to the raw Redis clients' cost, and what
+    # the two servers (and their Redis) spent, which is what the server-side work changes.
+    per_k = 1000 / max(1, len(lat))
+    base_per_k = 1000 / max(1, len(base_lat))
+    figures.append(h.figure(SCENARIO, "client CPU per 1000 receipts",
+                            result["client_cpu_s"] * per_k * 1000, "ms",
+                            "redis clients' CPU per 1000 receipts",
+                            base["client_cpu_s"] * base_per_k * 1000,
+                            client_cores=round(result["client_cpu_s"] / result["wall_s"], 2),
+                            baseline_client_cores=round(base["client_cpu_s"] / base["wall_s"], 2),
+                            **common))  # fmt: skip
+    figures.append(h.figure(SCENARIO, "servers' CPU per 1000 receipts",
+                            result["server_cpu_s"] * per_k * 1000, "ms",
+                            "redis clients' CPU per 1000 receipts",
+                            base["client_cpu_s"] * base_per_k * 1000,
+                            server_cores=round(result["server_cpu_s"] / result["wall_s"], 2),
+                            **common))  # fmt: skip
     figures.append(h.figure(SCENARIO, f"asgi RSS holding {n_clients} sockets", held_kib / 1024,
                             "MiB", "same process idle", idle_kib / 1024))  # fmt: skip
     try:

@@ -13,4 +13,5 @@ class AccountsConfig(AppConfig):
         from openlab.accounts.services import ensure_profile
 
         partner_access.connect_signals()
+        partner_access.register_page_policy()
         user_signed_up.connect(ensure_profile, dispatch_uid="accounts_ensure_profile")

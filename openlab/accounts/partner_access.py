@@ -24,7 +24,14 @@ How it works (other apps can rely on it without doing anything):
 * Because the refusal comes from Wagtail's PagePermissionTester, every admin
   view refuses a partner on another stakeholder's page: edit, publish,
   unpublish, delete, move, copy, preview, revisions, history, workflow, lock.
-* ``stakeholders.wagtail_hooks`` narrows the explorer listing to owned pages.
+* What a partner *sees* in the admin is narrowed the same way: Wagtail counts every
+  page below one a user may add to as "explorable", which would list other
+  stakeholders' drafts (their titles) in admin search, the admin API, the site
+  history and type listings. ``PartnerPagePermissionPolicy`` (registered for
+  pages in AccountsConfig.ready) keeps a partner's explorable pages to
+  ``partner_page_filter``: pages they may change, pages they own, and the way to
+  them. ``stakeholders.wagtail_hooks`` applies the same filter to the explorer
+  and the page chooser, and refuses the move confirmation to whoever may not move.
   The page forms refuse a lead or organiser that is not one of the partner's
   stakeholders (projects.forms.ProjectPageForm does it for ProjectPage;
   ``openlab.accounts.forms.PartnerPageForm`` is a base form doing it for
@@ -35,7 +42,9 @@ import logging
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.db.models import Q
 from django.db.models.signals import post_delete, post_save
+from wagtail.permission_policies.pages import PagePermissionPolicy
 
 from openlab.accounts.models import PartnerGroup, PartnerMembership
 
@@ -150,6 +159,48 @@ def sync_membership(user, stakeholder):
     for attr in ("_page_permission_cache", "_explorable_root_page_cache", "_perm_cache"):
         if hasattr(user, attr):
             delattr(user, attr)
+
+
+# --- what a partner sees in the admin ---------------------------------------------------
+def sees_every_page(user):
+    from openlab.accounts.permissions import is_facilitator
+
+    return user.is_superuser or is_facilitator(user)
+
+
+def partner_page_filter(user):
+    """The pages a partner may see in the admin: those their groups may change, those they
+    own (their own new drafts), and the way to them (ancestors, the index pages)."""
+    from wagtail.models import GroupPagePermission
+
+    granted = GroupPagePermission.objects.filter(group__user=user).select_related(
+        "page", "permission"
+    )
+    paths, ids = set(), set()
+    for permission in granted:
+        page = permission.page
+        if permission.permission.codename == PARTNER_PAGE_PERMISSION:
+            ids.add(page.pk)
+        steps = len(page.path) // page.steplen
+        paths.update(page.path[: page.steplen * n] for n in range(1, steps + 1))
+    return Q(pk__in=ids) | Q(path__in=paths) | Q(owner=user)
+
+
+class PartnerPagePermissionPolicy(PagePermissionPolicy):
+    """Wagtail's page policy, with a partner's explorable pages kept to partner_page_filter."""
+
+    def explorable_instances(self, user):
+        pages = super().explorable_instances(user)
+        if not user.is_authenticated or sees_every_page(user):
+            return pages
+        return pages.filter(partner_page_filter(user))
+
+
+def register_page_policy():
+    from wagtail.models import AbstractPage
+    from wagtail.permissions import register_permission_policy
+
+    register_permission_policy(AbstractPage, PartnerPagePermissionPolicy("wagtailcore.Page"))
 
 
 # --- signals -------------------------------------------------------------------------

@@ -13,13 +13,14 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openlab import sdgs
 
 MEASURES = (
-    ("stakeholders", _("ステークホルダー")),
-    ("projects", _("プロジェクト")),
-    ("events", _("イベント")),
+    ("stakeholders", pgettext_lazy("plural", "ステークホルダー")),
+    ("projects", pgettext_lazy("plural", "プロジェクト")),
+    ("events", pgettext_lazy("plural", "イベント")),
     ("reports", _("レポート")),
 )
 DORMANT_DAYS = 183  # about 6 months
@@ -85,7 +86,7 @@ def by_goal():
     return [
         Row(
             key=goal.number,
-            label=f"{goal.number}. {goal.name_ja}",
+            label=f"{goal.number}. {goal.name}",
             counts={measure: counts[measure].get(goal.number, 0) for measure, _ in MEASURES},
             fill=goal.colour.lower(),
             text_fill=goal.text_colour,

@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -21,7 +22,7 @@ def _charts(prefix, rows, short_label=None):
 def dashboard(request):
     context = services.dashboard_context()
     context["goal_charts"] = _charts(
-        "goal", context["goal_rows"], short_label=lambda row: f"目標{row.key}"
+        "goal", context["goal_rows"], short_label=lambda row: _("目標%(n)s") % {"n": row.key}
     )
     context["kind_charts"] = _charts("kind", context["kind_rows"])
     context["town_charts"] = _charts("town", context["town_rows"])

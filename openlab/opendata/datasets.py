@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.apps import apps
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from openlab.opendata.pageurls import PageUrls
 
@@ -64,7 +65,7 @@ COMMON_TAIL = (
 
 STAKEHOLDERS = Dataset(
     "stakeholders",
-    _("ステークホルダー"),
+    pgettext_lazy("plural", "ステークホルダー"),
     _("ラボに参加している市役所の部署・企業・NPO・学校・大学・市民・こどもSDGs大使のグループ。"),
     (
         *COMMON_HEAD,
@@ -88,7 +89,7 @@ STAKEHOLDERS = Dataset(
 
 PROJECTS = Dataset(
     "projects",
-    _("プロジェクト"),
+    pgettext_lazy("plural", "プロジェクト"),
     _("ラボから生まれた実証実験・プロジェクトと、その進捗。"),
     (
         *COMMON_HEAD,
@@ -112,7 +113,7 @@ PROJECTS = Dataset(
 
 EVENTS = Dataset(
     "events",
-    _("イベント"),
+    pgettext_lazy("plural", "イベント"),
     _("ワークショップ、オープンラボ、そらいち東村山など。繰り返し開催のイベントは今後の開催日つき。"),
     (
         *COMMON_HEAD,

@@ -1,5 +1,6 @@
 from django import template
-from django.utils.translation import get_language
+
+from openlab import sdgs
 
 register = template.Library()
 
@@ -7,7 +8,7 @@ register = template.Library()
 @register.simple_tag
 def goal_name(goal):
     """The goal's name in the visitor's language."""
-    return goal.name_en if (get_language() or "ja").startswith("en") else goal.name_ja
+    return sdgs.name_in_language(goal)
 
 
 @register.simple_tag(takes_context=True)
