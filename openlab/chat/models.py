@@ -26,6 +26,11 @@ class Room(models.Model):
         related_name="chat_rooms",
         verbose_name=_("プロジェクト"),
     )
+    # Whose approved partners belong here (project and match rooms; none for direct ones).
+    # Kept in step by services.sync_room when a partnership or the project changes.
+    stakeholders = models.ManyToManyField(
+        "stakeholders.StakeholderPage", blank=True, related_name="chat_rooms"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -123,31 +123,92 @@ def _facilitators():
     )
 
 
+# --- who is in a project or match room -------------------------------------------------------
+# A room's members are the approved partners of its stakeholders plus facilitators. When a
+# partnership ends, or a stakeholder leaves a project, its people leave the room (their open
+# sockets are closed); a member a facilitator removed stays removed.
+
+
 @transaction.atomic
+def sync_room(room, stakeholder_ids, facilitators=()):
+    """Make `room` the room of `stakeholder_ids`: their approved partners and `facilitators`
+    join, members who are neither a facilitator nor such a partner leave."""
+    stakeholder_ids = set(stakeholder_ids) - {None}
+    room.stakeholders.set(stakeholder_ids)
+    _add_members(room, [*_partners_of(stakeholder_ids), *facilitators])
+    _drop_outsiders(room, stakeholder_ids)
+
+
+def _drop_outsiders(room, stakeholder_ids):
+    entitled = get_user_model().objects.filter(
+        Q(
+            memberships__stakeholder_id__in=list(stakeholder_ids),
+            memberships__status=PartnerMembership.Status.APPROVED,
+        )
+        | Q(profile__role=Role.FACILITATOR),
+        is_active=True,
+    )
+    leaving = Membership.objects.filter(room=room, removed_at__isnull=True).exclude(
+        user__in=entitled.values("pk")
+    )
+    user_ids = list(leaving.values_list("user_id", flat=True))
+    if not user_ids:
+        return
+    leaving.delete()
+    Presence.objects.filter(room=room, user_id__in=user_ids).delete()
+    for user_id in user_ids:
+        transaction.on_commit(
+            lambda user_id=user_id: publish(room.pk, {"type": "chat.removed", "user_id": user_id})
+        )
+
+
+def sync_rooms_of_stakeholder(stakeholder_id):
+    """After a partnership of `stakeholder_id` was approved or ended: every room of that
+    stakeholder gets its new partners and loses those who are no longer partners."""
+    rooms = Room.objects.filter(stakeholders=stakeholder_id).prefetch_related("stakeholders")
+    for room in rooms:
+        sync_room(room, [s.pk for s in room.stakeholders.all()])
+
+
 def room_for_project(project):
     """The project's room: approved partners of its lead and partner stakeholders, and the
-    facilitators. Idempotent; new partners are added on each call, removed members stay out."""
+    facilitators. Idempotent: call it again when the project's stakeholders change."""
     room, _created = Room.objects.get_or_create(
         key=f"project:{project.pk}",
         defaults={"kind": Room.Kind.PROJECT, "title": project.title[:200], "project": project},
     )
-    stakeholder_ids = {project.lead_id, *project.partners.values_list("pk", flat=True)} - {None}
-    _add_members(room, [*_partners_of(stakeholder_ids), *_facilitators()])
+    stakeholder_ids = {project.lead_id, *project.partners.values_list("pk", flat=True)}
+    sync_room(room, stakeholder_ids, facilitators=_facilitators())
     return room
 
 
-@transaction.atomic
-def open_room_for_match(stakeholder_a, stakeholder_b, title, facilitator=None):
-    """The room of an accepted match proposal between two stakeholders (same pair, same room)."""
-    low, high = sorted([stakeholder_a.pk, stakeholder_b.pk])
+def open_room_for_match(stakeholder_ids, title, facilitator):
+    """The room of an accepted match proposal: the partners of both sides (for a project,
+    its lead and partner stakeholders on one side) and the facilitator who accompanies it.
+    The same stakeholders always get the same room."""
+    key = "match:" + ":".join(str(pk) for pk in sorted(set(stakeholder_ids)))
     room, _created = Room.objects.get_or_create(
-        key=f"match:{low}:{high}", defaults={"kind": Room.Kind.MATCH, "title": title[:200]}
+        key=key[:100], defaults={"kind": Room.Kind.MATCH, "title": title[:200]}
     )
-    users = list(_partners_of({low, high}))
-    if facilitator is not None:
-        users.append(facilitator)
-    _add_members(room, users)
+    sync_room(room, stakeholder_ids, facilitators=[facilitator] if facilitator else [])
     return room
+
+
+def accompanying_facilitator(preferred=None):
+    """The facilitator who joins a match room: the one who proposed the match, else the
+    facilitator in the fewest match rooms (the work is shared), else nobody."""
+    if preferred is not None:
+        return preferred
+    return (
+        _facilitators()
+        .annotate(
+            match_rooms=Count(
+                "chat_memberships", filter=Q(chat_memberships__room__kind=Room.Kind.MATCH)
+            )
+        )
+        .order_by("match_rooms", "pk")
+        .first()
+    )
 
 
 @transaction.atomic

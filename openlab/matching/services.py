@@ -341,12 +341,13 @@ def request_introduction(user, proposal_pk):
 
 def _open_room(proposal, title):
     try:
-        from openlab.chat.services import open_room_for_match
+        from openlab.chat.services import accompanying_facilitator, open_room_for_match
     except ImportError:  # the chat app is not installed in this deployment
         logger.warning("matching: chat is not available; proposal %s has no room", proposal.pk)
         return None
-    facilitator = proposal.proposed_by if proposal.source == "facilitator" else None
-    return open_room_for_match(proposal.side_a, proposal.side_b, title, facilitator=facilitator)
+    proposer = proposal.proposed_by if proposal.source == "facilitator" else None
+    stakeholder_ids = _side_stakeholder_ids(proposal, "a") | _side_stakeholder_ids(proposal, "b")
+    return open_room_for_match(stakeholder_ids, title, accompanying_facilitator(proposer))
 
 
 def _notify(user, kind, title, url, body):

@@ -39,12 +39,70 @@ def test_project_room_is_idempotent_and_removed_members_stay_out(people, project
 
 
 def test_open_room_for_match_is_idempotent(people):
-    a, b = people["shokudo"], people["farm"]
-    room = services.open_room_for_match(a, b, "食堂×農園", facilitator=people["facilitator"])
-    same = services.open_room_for_match(b, a, "別の名前", facilitator=people["facilitator"])
+    a, b = people["shokudo"].pk, people["farm"].pk
+    room = services.open_room_for_match({a, b}, "食堂×農園", people["facilitator"])
+    same = services.open_room_for_match({b, a}, "別の名前", people["facilitator"])
     assert same.pk == room.pk
     assert room.kind == Room.Kind.MATCH
     assert member_ids(room) == {"alice", "bob", "fac"}
+
+
+def test_a_match_room_always_has_a_facilitator(people):
+    """An engine proposal has no facilitator of its own: one joins anyway."""
+    facilitator = services.accompanying_facilitator(None)
+    room = services.open_room_for_match(
+        {people["shokudo"].pk, people["farm"].pk}, "食堂×農園", facilitator
+    )
+    assert member_ids(room) == {"alice", "bob", "fac"}
+
+
+def test_an_ended_partnership_leaves_the_rooms_and_closes_the_socket(
+    people, room, django_capture_on_commit_callbacks, monkeypatch
+):
+    from openlab.accounts.models import PartnerMembership
+
+    sent = []  # what reaches the room's sockets (the consumer closes bob's on chat.removed)
+    monkeypatch.setattr(services, "publish", lambda room_id, event: sent.append((room_id, event)))
+    membership = PartnerMembership.objects.get(user=people["bob"])
+    membership.status = PartnerMembership.Status.REJECTED
+    with django_capture_on_commit_callbacks(execute=True):
+        membership.save()
+    assert not services.can_join(people["bob"], room)
+    assert member_ids(room) == {"alice", "fac"}
+    assert (room.pk, {"type": "chat.removed", "user_id": people["bob"].pk}) in sent
+
+
+def test_a_new_partner_joins_the_rooms_of_their_stakeholder(
+    people, room, django_capture_on_commit_callbacks
+):
+    from openlab.accounts.models import Role
+    from tests.chat.conftest import make_user
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_user(Role.PARTNER, people["farm"], "dave")
+    assert services.can_join(get_user("dave"), room)
+
+
+def test_a_stakeholder_taken_off_the_project_takes_its_people_out(people, project, room):
+    project.partners.set([])
+    project.save()
+    services.room_for_project(project)
+    assert member_ids(room) == {"alice", "fac"}
+
+
+def test_publishing_a_project_opens_its_room(people, django_capture_on_commit_callbacks):
+    from tests.factories import ProjectFactory
+
+    with django_capture_on_commit_callbacks(execute=True):
+        project = ProjectFactory(title="新しい計画", lead=people["farm"])
+    room = Room.objects.get(key=f"project:{project.pk}")
+    assert member_ids(room) == {"bob", "fac"}
+
+
+def get_user(username):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username=username)
 
 
 def test_ambassadors_cannot_be_added_or_talk_directly(people, room):

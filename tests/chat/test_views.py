@@ -139,7 +139,8 @@ def test_room_list_runs_constant_queries(client, people, project):
     services.room_for_project(project)
     small = count_queries(client, "/chat/")
     for i in range(8):
-        room = services.open_room_for_match(people["shokudo"], people["other_stakeholder"], f"r{i}")
+        pair = {people["shokudo"].pk, people["other_stakeholder"].pk}
+        room = services.open_room_for_match(pair, f"r{i}", people["facilitator"])
         room.key = f"match:test:{i}"
         room.save()
         fill(room, people["carol"], 3, start=i * 10)

@@ -2,6 +2,7 @@
 
 import pytest
 
+from openlab.accounts.models import Role
 from openlab.matching import services
 from openlab.matching.models import MatchDecision, MatchProposal
 from openlab.notifications.models import Notification
@@ -56,10 +57,12 @@ def test_pairs_already_working_together_are_not_proposed(pair, site_tree):
 
 
 def test_double_opt_in_opens_one_room_and_notifies_both(pair, make_partner):
+    from openlab.accounts.services import create_user
     from openlab.chat.models import Membership, Room
 
     cafeteria, farm = pair
     alice, bob = make_partner(cafeteria), make_partner(farm)
+    facilitator = create_user("fac", "fac@example.jp", "pw-12345678", Role.FACILITATOR)
     services.recompute_all()
     proposal = proposal_between(cafeteria, farm)
 
@@ -79,7 +82,8 @@ def test_double_opt_in_opens_one_room_and_notifies_both(pair, make_partner):
     assert proposal.status == MatchProposal.Status.INTRODUCED
     room = Room.objects.get(pk=proposal.room_id)
     members = set(Membership.objects.filter(room=room).values_list("user_id", flat=True))
-    assert {alice.pk, bob.pk} <= members
+    # The two sides and a facilitator, though the engine (not a facilitator) proposed it.
+    assert members == {alice.pk, bob.pk, facilitator.pk}
     for person in (alice, bob):
         note = Notification.objects.get(user=person, kind="match_introduced")
         assert note.url == room.get_absolute_url()
@@ -187,6 +191,7 @@ def test_facilitator_curation(pair, make_stakeholder, make_partner, facilitator)
 
 
 def test_project_seeking_partners_gets_proposals(pair, make_stakeholder, make_partner, terms):
+    from openlab.chat.models import Membership
     from tests.factories import ProjectFactory
 
     cafeteria, farm = pair
@@ -209,6 +214,17 @@ def test_project_seeking_partners_gets_proposals(pair, make_stakeholder, make_pa
     services.request_introduction(bob, proposal.pk)
     proposal.refresh_from_db()
     assert proposal.decision_b == "accepted"
+    # A partner of the project's partner stakeholder answers for side a: the room that opens
+    # holds the people of every stakeholder of the project, not only the lead's.
+    type(project).partners.through.objects.create(projectpage=project, stakeholderpage=farm)
+    carol = make_partner(farm)
+    services.request_introduction(carol, proposal.pk)
+    proposal.refresh_from_db()
+    assert proposal.status == MatchProposal.Status.INTRODUCED
+    members = set(
+        Membership.objects.filter(room_id=proposal.room_id).values_list("user_id", flat=True)
+    )
+    assert {bob.pk, carol.pk} <= members
 
 
 def _queries_of(function):
