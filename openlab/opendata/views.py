@@ -2,7 +2,6 @@
 
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -12,22 +11,6 @@ FORMATS = {
     "csv": ("text/csv; charset=utf-8", export.csv_chunks),
     "json": ("application/json; charset=utf-8", export.json_chunks),
 }
-
-
-def _ical_feeds():
-    """The events app's iCal feeds, if it routes any (by URL name)."""
-    feeds = []
-    for name, label in (
-        ("events:ical", "すべてのイベント（iCal）"),
-        ("events_ical", "すべてのイベント（iCal）"),
-        ("events:ical_feed", "すべてのイベント（iCal）"),
-    ):
-        try:
-            feeds.append((reverse(name), label))
-        except NoReverseMatch:
-            continue
-        break
-    return feeds
 
 
 @require_GET
@@ -40,7 +23,6 @@ def index(request):
             "licence": datasets.LICENCE,
             "licence_url": datasets.LICENCE_URL,
             "attribution": datasets.ATTRIBUTION,
-            "ical_feeds": _ical_feeds(),
         },
     )
 

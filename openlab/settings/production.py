@@ -21,6 +21,10 @@ def required(name):
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or [required("ALLOWED_HOSTS")]
+# The embedded defaults serve one process only (a SQLite file, an in-memory channel layer
+# that reaches no other worker's sockets): production needs PostgreSQL and Redis.
+required("DATABASE_URL")
+required("REDIS_URL")
 CSRF_TRUSTED_ORIGINS = env_list(
     "CSRF_TRUSTED_ORIGINS", ",".join(f"https://{host.lstrip('.')}" for host in ALLOWED_HOSTS)
 )

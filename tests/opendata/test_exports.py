@@ -38,6 +38,8 @@ def test_the_page_explains_datasets_fields_and_licence(site_tree, client):
         assert f"/opendata/{slug}.csv" in html and f"/opendata/{slug}.json" in html
     assert "<code>kind</code>" in html and "<code>occurrences</code>" in html
     assert "/api/v2/" in html
+    assert 'href="/events/feed.ics"' in html  # the iCal feed, and that it filters
+    assert 'href="/events/feed.ics?sdg=11"' in html
 
 
 def test_stakeholders_csv_and_json(site_tree, client):

@@ -32,4 +32,7 @@ def test_healthz_is_503_when_a_required_part_is_down(client, settings):
     assert response.status_code == 503
     assert body["status"] == "unavailable"
     assert body["checks"]["channel_layer"]["ok"] is False
+    # The failure is named, its text (which holds the address) is not shown.
+    assert "127.0.0.1" not in response.content.decode()
+    assert body["checks"]["channel_layer"]["detail"]
     assert body["checks"]["database"]["ok"] is True

@@ -11,8 +11,16 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
+# Addresses only: `check` connects to neither.
+SERVICES = {
+    "DATABASE_URL": "postgres://openlab:openlab@127.0.0.1:5432/openlab",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+}
+SECRETS = {"DJANGO_SECRET_KEY": "x" * 60, "ALLOWED_HOSTS": "openlab.example.jp"}
+
+
 def _manage(*args, **env):
-    unset = ("DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    unset = ("DJANGO_SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE", *SERVICES)
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     clean.update(DJANGO_SETTINGS_MODULE="openlab.settings.production", **env)
     return subprocess.run(
@@ -27,7 +35,12 @@ def _manage(*args, **env):
 
 @pytest.mark.parametrize(
     ("env", "missing"),
-    [({}, "DJANGO_SECRET_KEY"), ({"DJANGO_SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS")],
+    [
+        ({}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "x" * 60}, "ALLOWED_HOSTS"),
+        (SECRETS, "DATABASE_URL"),
+        ({**SECRETS, "DATABASE_URL": SERVICES["DATABASE_URL"]}, "REDIS_URL"),
+    ],
 )
 def test_production_refuses_to_start_without_its_secrets(env, missing):
     result = _manage("check", **env)
@@ -46,6 +59,7 @@ def test_check_deploy_is_clean_with_production_settings():
         "WARNING",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="openlab.example.jp",
+        **SERVICES,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

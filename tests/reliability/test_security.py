@@ -27,6 +27,9 @@ PRODUCTION_ENV = {
     "DJANGO_SETTINGS_MODULE": "openlab.settings.production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "openlab.example.jp",
+    # Addresses only (nothing here connects): production refuses to start without them.
+    "DATABASE_URL": os.environ.get("DATABASE_URL", "postgres://openlab@127.0.0.1:5432/openlab"),
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
 }
 # Values production.py decides, read back from the module itself (see production_settings).
 PRODUCTION_NAMES = [
