@@ -14,6 +14,8 @@ urlpatterns = [
     path("lang/<str:code>/", views.switch_language, name="switch_language"),
     path("sdgs/", views.sdg_index, name="sdg_index"),
     path("sdgs/<str:number>/", views.sdg_detail, name="sdg_detail"),
+    path("admin/login/", views.site_login, name="admin_login"),
+    path("django-admin/login/", views.site_login, name="django_admin_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

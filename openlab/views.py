@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -52,6 +53,15 @@ def switch_language(request, code):
         secure=settings.SESSION_COOKIE_SECURE,
     )
     return response
+
+
+def site_login(request):
+    """The Wagtail and Django admins sign in on the site's one log-in page (allauth's), which
+    is rate-limited; their own forms would take password guesses without a limit."""
+    target = request.GET.get("next", "/admin/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "/admin/"
+    return redirect_to_login(target)
 
 
 def trivial(request):

@@ -227,6 +227,8 @@ ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+# The admin signs in there too (openlab.views.site_login): one rate-limited log-in form.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

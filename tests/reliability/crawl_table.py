@@ -68,7 +68,8 @@ def redirect(to):
 
 LOGIN = redirect("/accounts/login/")
 KIDS_LOGIN = redirect("/reports/login/")
-ADMIN_LOGIN = redirect("/admin/login/")
+# Wagtail's admin sends whoever is not signed in to the site's log-in page (rate-limited).
+ADMIN_LOGIN = LOGIN
 ADMIN_REFUSED = redirect("/admin/")
 DJANGO_ADMIN_LOGIN = redirect("/django-admin/login/")
 BAD_REQUEST = Outcome(400)
@@ -385,8 +386,14 @@ TABLE = {
     "admin/failwhale/": case(
         "/admin/failwhale/", admin(partners=SERVER_ERROR, facilitator=SERVER_ERROR)
     ),  # Wagtail's deliberate error page, for admin users only
+    # Wagtail's catch-all redirects to its own log-in URL, which forwards to the site's.
     "admin/^.*/$": case(
-        "/admin/no-such-admin-page/", admin(partners=NOT_FOUND, facilitator=NOT_FOUND)
+        "/admin/no-such-admin-page/",
+        admin(
+            partners=NOT_FOUND,
+            facilitator=NOT_FOUND,
+            **dict.fromkeys(("anonymous", "citizen", "ambassador"), redirect("/admin/login/")),
+        ),
     ),
     "admin/api/main/^pages/": case(
         "/admin/api/main/pages/?child_of={projects_index}",
@@ -1288,15 +1295,8 @@ TABLE = {
     "admin/groups/usage/<int:pk>/": case("/admin/groups/usage/{group}/", admin()),
     # --- the admin's public pages ---
     "admin/sprite/": case("/admin/sprite/", each(ok("<svg"))),
-    "admin/login/": case(
-        "/admin/login/",
-        each(
-            ok("password"),
-            partner_a=ADMIN_REFUSED,
-            partner_b=ADMIN_REFUSED,
-            facilitator=ADMIN_REFUSED,
-        ),
-    ),
+    # Both admins' log-in forms are replaced by the site's one (openlab.views.site_login).
+    "admin/login/": case("/admin/login/", each(LOGIN)),
     "admin/password_reset/": case("/admin/password_reset/", each(ok("email"))),
     "admin/password_reset/done/": case(
         "/admin/password_reset/done/", each(ok("パスワードを再設定"))
@@ -1310,7 +1310,7 @@ TABLE = {
     "admin/jsi18n/": case("/admin/jsi18n/", each(ok("gettext"))),
     # --- Django's admin ---
     "django-admin/": case("/django-admin/", each(DJANGO_ADMIN_LOGIN)),
-    "django-admin/login/": case("/django-admin/login/", each(ok("Django"))),
+    "django-admin/login/": case("/django-admin/login/", each(LOGIN)),
     "django-admin/logout/": case("/django-admin/logout/", each(redirect("/django-admin/"))),
     "django-admin/password_change/": case(
         "/django-admin/password_change/", each(DJANGO_ADMIN_LOGIN)

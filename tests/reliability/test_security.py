@@ -379,6 +379,24 @@ def test_login_is_refused_after_repeated_failures_even_with_the_right_password(s
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/admin/login/", "/django-admin/login/"])
+def test_the_admins_sign_in_only_through_the_rate_limited_form(site_tree, client, path):
+    """Wagtail's and Django's own log-in forms took passwords without the limit."""
+    from openlab.accounts.models import Role
+    from openlab.accounts.services import create_user, ensure_role_groups
+
+    ensure_role_groups()
+    user = create_user("admin-target", "admin-target@example.jp", PASSWORD, Role.FACILITATOR)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    response = client.post(path, {"username": "admin-target", "password": PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/?next=")
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/")["Location"].startswith("/accounts/login/?next=/admin/")
+
+
+@pytest.mark.django_db
 def test_the_lock_ends_when_its_window_has_passed(site_tree):
     """The same limit with a 2-second window, so the test can wait it out."""
     from openlab.accounts.models import Role
