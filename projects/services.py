@@ -396,3 +396,23 @@ def create_ambassador(facilitator, data):
         )
         AmbassadorAccount.objects.create(user=user, group=data.get("group"), created_by=facilitator)
     return user
+
+
+def authenticate_ambassador(request, username, password):
+    """(user, None) for a child's right ID and password, else (None, why) in words a child
+    reads. allauth's adapter authenticates: failures count against the site's log-in limits
+    (ACCOUNT_RATE_LIMITS login_failed, per client address and per account; behind a proxy
+    the address comes from ALLAUTH_TRUSTED_PROXY_COUNT), so a child's ID is no easier to
+    guess here than anyone's on /accounts/login/."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import ValidationError
+
+    from openlab.accounts.permissions import is_ambassador
+
+    try:
+        user = get_adapter(request).authenticate(request, username=username, password=password)
+    except ValidationError:  # too many failures
+        return None, _("たくさんまちがえたので、5分まってからもう一度ためしてね。")
+    if user is None or not is_ambassador(user):
+        return None, _("ログインIDかパスワードがちがうよ。もう一度ためしてね。")
+    return user, None

@@ -6,9 +6,8 @@ Thin: forms check the input, projects.services does the work, permissions decide
 from functools import partial
 
 from django.contrib import messages
-from django.contrib.auth import authenticate, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required as django_login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -23,8 +22,6 @@ from projects.forms import AmbassadorAccountForm, AmbassadorLoginForm, ReportFor
 
 # Children's pages send signed-out visitors to the children's sign-in page.
 login_required = partial(django_login_required, login_url="reports_login")
-LOGIN_FAILURES_ALLOWED = 10
-LOGIN_FAILURE_WINDOW = 300
 
 
 def _require_ambassador(user):
@@ -117,26 +114,14 @@ def ambassador_login(request):
     if request.user.is_authenticated and is_ambassador(request.user):
         return redirect(target or "reports_mine")
     form = AmbassadorLoginForm(request.POST or None)
-    throttle_key = f"reports-login-failures:{request.META.get('REMOTE_ADDR', '')}"
     if request.method == "POST" and form.is_valid():
-        if cache.get(throttle_key, 0) >= LOGIN_FAILURES_ALLOWED:
-            form.add_error(None, _("たくさんまちがえたので、5分まってからもう一度ためしてね。"))
-        else:
-            user = authenticate(
-                request,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-            )
-            if user is not None and is_ambassador(user):
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                cache.delete(throttle_key)
-                return redirect(target or "reports_mine")
-            cache.add(throttle_key, 0, LOGIN_FAILURE_WINDOW)
-            try:
-                cache.incr(throttle_key)
-            except ValueError:
-                cache.set(throttle_key, 1, LOGIN_FAILURE_WINDOW)
-            form.add_error(None, _("ログインIDかパスワードがちがうよ。もう一度ためしてね。"))
+        user, refusal = services.authenticate_ambassador(
+            request, form.cleaned_data["username"], form.cleaned_data["password"]
+        )
+        if user is not None:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(target or "reports_mine")
+        form.add_error(None, refusal)
     return render(
         request,
         "projects/ambassador_login.html",

@@ -31,6 +31,9 @@ CSRF_TRUSTED_ORIGINS = env_list(
 
 # HTTPS everywhere; the proxy in front terminates TLS.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Log-in rate limits count the client's address from X-Forwarded-For, not the proxy's
+# (behind one proxy, every visitor would otherwise share one counter).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True

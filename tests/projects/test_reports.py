@@ -309,3 +309,26 @@ def test_children_sign_in_with_id_and_password_only(client, ambassador, partner)
     )
     assert response.status_code == 302 and response["Location"] == reverse("reports_mine")
     assert client.get(reverse("report_new")).status_code == 200
+
+
+def test_guessing_a_childs_password_is_slowed_per_account(client, ambassador, settings):
+    """The site's log-in limits (test settings switch them off): five wrong passwords lock
+    that ID, even from another address and with the right password; other children
+    signing in from the same school network are not locked out by it."""
+    from django.test import Client
+
+    from openlab.settings import base
+
+    settings.ACCOUNT_RATE_LIMITS = base.ACCOUNT_RATE_LIMITS
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    url = reverse("reports_login")
+    for attempt in range(5):
+        html = client.post(url, {"username": "kid1", "password": f"no-{attempt}"}).content
+        assert "ちがうよ" in html.decode()
+    elsewhere = Client(REMOTE_ADDR="192.0.2.44")
+    html = elsewhere.post(url, {"username": "kid1", "password": "pw-kid-12345"}).content.decode()
+    assert "たくさんまちがえたので" in html  # (the rest carries furigana markup)
+    assert "_auth_user_id" not in elsewhere.session
+    make_ambassador("kid2", "あおいトリ")
+    response = client.post(url, {"username": "kid2", "password": "pw-kid-12345"})
+    assert response.status_code == 302
