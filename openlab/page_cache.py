@@ -53,17 +53,24 @@ def connect_invalidation_signals():
 
 
 def _invalidate_for_content(sender, **kwargs):
-    from wagtail.models import Page
+    from wagtail.models import Page, PageViewRestriction
 
-    if issubclass(sender, Page) or sender._meta.app_label in {"openlab", "stakeholders"}:
+    if (
+        issubclass(sender, Page)
+        or sender is PageViewRestriction
+        or sender._meta.app_label in {"openlab", "stakeholders"}
+    ):
         invalidate()
 
 
 def _invalidate_for_snippet(sender, **kwargs):
+    from wagtail.models import PageViewRestriction
+
     from openlab.models import Town
     from stakeholders.models import OfferNeedTerm
 
-    if sender in (Town, OfferNeedTerm):
+    # A view restriction too: a page cached while public must not be served once private.
+    if sender in (Town, OfferNeedTerm, PageViewRestriction):
         invalidate()
 
 

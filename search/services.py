@@ -68,6 +68,28 @@ def index_page(page_id):
     return source is not None
 
 
+def index_subtree(page_id):
+    """Index `page_id` and every content page below it again (or drop them): what a view
+    restriction added or removed there changes for all of them. Returns how many."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Page
+
+    from search.documents import content_models
+
+    root = Page.objects.filter(pk=page_id).first()
+    if root is None:
+        return 0
+    types = ContentType.objects.get_for_models(*content_models().values()).values()
+    page_ids = list(
+        Page.objects.descendant_of(root, inclusive=True)
+        .filter(content_type__in=types)
+        .values_list("pk", flat=True)
+    )
+    for pk in page_ids:
+        index_page(pk)
+    return len(page_ids)
+
+
 def remove_page(page_id):
     """Remove a (deleted) page from every index. Idempotent."""
     failure = None

@@ -43,11 +43,24 @@ def on_deleted(sender, instance, **kwargs):
         enqueue("remove_page", instance.pk)
 
 
+def on_restriction_changed(sender, instance, **kwargs):
+    # A view restriction (password, log-in, groups) covers the page and all below it: a page
+    # that became private must leave the public index now, not at the nightly repair.
+    enqueue("index_subtree", instance.page_id)
+
+
 def connect():
-    from django.db.models.signals import post_delete
+    from django.db.models.signals import post_delete, post_save
+    from wagtail.models import PageViewRestriction
     from wagtail.signals import page_published, page_unpublished, post_page_move
 
     page_published.connect(on_published, dispatch_uid="search_page_published")
     page_unpublished.connect(on_unpublished, dispatch_uid="search_page_unpublished")
     post_page_move.connect(on_moved, dispatch_uid="search_page_moved")
     post_delete.connect(on_deleted, dispatch_uid="search_page_deleted")
+    for signal in (post_save, post_delete):
+        signal.connect(
+            on_restriction_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"search_restriction_{signal is post_save}",
+        )

@@ -14,6 +14,12 @@ def index_page(page_id):
     return services.index_page(page_id)
 
 
+def index_subtree(page_id):
+    from search import services
+
+    return services.index_subtree(page_id)
+
+
 def remove_page(page_id):
     from search import services
 

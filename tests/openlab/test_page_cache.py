@@ -43,3 +43,14 @@ def test_the_cache_can_be_switched_off(client, site_tree, settings):
     settings.PAGE_CACHE_ENABLED = False
     client.get("/")
     assert not client.get("/").has_header("X-Page-Cache")
+
+
+def test_a_page_made_private_is_not_served_from_the_cache(client, site_tree):
+    from wagtail.models import PageViewRestriction
+
+    project = ProjectFactory(title="まだ公開中の計画")
+    assert "まだ公開中の計画" in client.get(project.url).content.decode()
+    assert client.get(project.url)["X-Page-Cache"] == "hit"
+    PageViewRestriction.objects.create(page=project, restriction_type="login")
+    response = client.get(project.url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]

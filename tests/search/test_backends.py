@@ -172,6 +172,20 @@ def test_private_data_never_reaches_the_index(search_backend, corpus):
     assert search(search_backend, q="パスワード付き").total == 0
 
 
+def test_a_restriction_added_above_published_pages_takes_them_out_at_once(
+    search_backend, corpus
+):
+    """No republishing: the restriction itself updates the index, for every page below it."""
+    page = corpus["kosodate"]
+    assert search(search_backend, q="子育て支援ネットワーク").total == 1
+    restriction = PageViewRestriction.objects.create(
+        page=page.get_parent(), restriction_type="login"
+    )
+    assert search(search_backend, q="子育て支援ネットワーク").total == 0
+    restriction.delete()
+    assert search(search_backend, q="子育て支援ネットワーク").total == 1
+
+
 def test_delete_and_move_update_the_index(search_backend, corpus):
     report = corpus["gomi_report"]
     assert search(search_backend, q="北山公園").total == 1
