@@ -300,7 +300,11 @@ def submit_report(user, cleaned_data, goal_numbers):
 
 
 def resubmit_report(user, page, cleaned_data, goal_numbers):
-    """After 差し戻し: save the child's changes and put the report back to the facilitators."""
+    """After 差し戻し: save the child's changes and put the report back to the facilitators.
+
+    `page` is the report as last sent (its latest revision). New photos replace the old
+    ones, whose files are deleted at once: a photo sent back because a face shows must not
+    stay at its address."""
     state = page.current_workflow_state
     with transaction.atomic():
         page.title = cleaned_data["title"]
@@ -309,13 +313,40 @@ def resubmit_report(user, page, cleaned_data, goal_numbers):
         page.goals.set(Goal.objects.filter(number__in=goal_numbers))
         new_photos = cleaned_data.get("photos") or []
         if new_photos:
+            replaced = photo_file_names(page.photos.all())
             page.photos = _photo_rows(new_photos)
+            transaction.on_commit(lambda: discard_photo_files(replaced))
         page.save_revision(user=user, log_action=True)
         if state is not None and state.status == state.STATUS_NEEDS_CHANGES:
             state.resume(user)
         elif state is None:
             approval_workflow().start(page, user)
     return page
+
+
+def photo_file_names(photos):
+    return {name for photo in photos for name in (photo.image.name, photo.thumbnail.name) if name}
+
+
+def discard_photo_files(names):
+    """Delete these photo files from storage, except those a published report still shows."""
+    from django.core.files.storage import default_storage
+
+    from projects.models import ReportPhoto
+
+    shown = photo_file_names(
+        ReportPhoto.objects.filter(report__live=True).filter(
+            Q(image__in=names) | Q(thumbnail__in=names)
+        )
+    )
+    for name in set(names) - shown:
+        default_storage.delete(name)
+
+
+def report_photo_deleted(sender, instance, **kwargs):
+    """A deleted report, or photos replaced when a revision is published: the files go too."""
+    names = photo_file_names([instance])
+    transaction.on_commit(lambda: discard_photo_files(names))
 
 
 def my_reports(user, limit=50):
@@ -373,7 +404,8 @@ def editable_report(user, pk):
     state = page.current_workflow_state
     if state is None or state.status != state.STATUS_NEEDS_CHANGES:
         return None
-    return page
+    # As last sent: a second round of changes starts from the first, not from the original.
+    return page.get_latest_revision_as_object()
 
 
 # --- ambassador accounts ------------------------------------------------------------------

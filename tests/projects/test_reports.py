@@ -184,6 +184,42 @@ def test_sent_back_report_shows_the_comment_and_can_be_fixed(client, ambassador,
     assert page.live and page.title == "北山公園のごみひろい（なおしたよ）"
 
 
+def test_a_replaced_photo_is_gone_at_once_and_the_fix_survives_a_second_round(
+    client, ambassador, facilitator, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    client.force_login(ambassador)
+    _post_report(client, photos=[upload("face.jpg", jpeg_bytes(colour=(250, 200, 180)))])
+    page = ReportPage.objects.get()
+    face = page.photos.get().image.name
+    assert default_storage.exists(face)
+    _reject(page, facilitator, "顔がうつっているよ。")
+    edit_url = reverse("report_edit", args=[page.pk])
+    fields = {"title": "ごみひろい", "body": "なおしました", "date": "2026-11-01", "goals": ["15"]}
+    with_new_photo = {**fields, "photos": [upload("park.jpg", jpeg_bytes(colour=(20, 160, 60)))]}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(edit_url, with_new_photo).status_code == 302
+    assert not default_storage.exists(face)  # the photo sent back no longer has an address
+
+    # Sent back again and fixed without a new photo: the park photo stays.
+    page.refresh_from_db()
+    _reject(page, facilitator, "タイトルをもうすこしくわしく。")
+    assert client.post(edit_url, {**fields, "title": "北山公園のごみひろい"}).status_code == 302
+    page.refresh_from_db()
+    _approve(page, facilitator)
+    page.refresh_from_db()
+    assert page.live and page.title == "北山公園のごみひろい"
+    shown = page.photos.get().image.name
+    assert shown != face and default_storage.exists(shown)
+    with default_storage.open(shown) as stored:
+        assert Image.open(stored).getpixel((5, 5))[1] > 100  # the green park, not the face
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.delete()
+    assert not default_storage.exists(shown)
+
+
 def test_real_name_is_never_shown(client, roles, facilitator):
     kid = make_ambassador("kid9", nickname="そらいろペンギン", grade="中学2年")
     kid.first_name, kid.last_name = "太郎", "山田"
