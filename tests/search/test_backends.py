@@ -172,9 +172,7 @@ def test_private_data_never_reaches_the_index(search_backend, corpus):
     assert search(search_backend, q="パスワード付き").total == 0
 
 
-def test_a_restriction_added_above_published_pages_takes_them_out_at_once(
-    search_backend, corpus
-):
+def test_a_restriction_added_above_published_pages_takes_them_out_at_once(search_backend, corpus):
     """No republishing: the restriction itself updates the index, for every page below it."""
     page = corpus["kosodate"]
     assert search(search_backend, q="子育て支援ネットワーク").total == 1
