@@ -177,6 +177,17 @@ def deliver(delivery, user=None):
 # --- a whole run --------------------------------------------------------------------------
 
 
+def still_wanted(delivery):
+    user = delivery.user
+    interests = getattr(user, "interest_settings", None)
+    return bool(
+        user.is_active
+        and user.email
+        and interests is not None
+        and interests.frequency == delivery.frequency
+    )
+
+
 def send_digests(frequency, now=None, batch_size=BATCH_SIZE):
     """Send the period's digest to everyone who chose `frequency`. Safe to rerun.
 
@@ -192,8 +203,20 @@ def send_digests(frequency, now=None, batch_size=BATCH_SIZE):
 
     for delivery in DigestDelivery.objects.filter(
         frequency=frequency, status=DigestDelivery.Status.PENDING
-    ).select_related("user"):
-        deliver(delivery)
+    ).select_related("user__interest_settings"):
+        if not still_wanted(delivery):
+            # Unsubscribed (or gone) since the crashed run recorded it: never sent.
+            DigestDelivery.objects.filter(pk=delivery.pk).update(
+                status=DigestDelivery.Status.CANCELLED
+            )
+            continue
+        try:
+            deliver(delivery)
+        except Exception:
+            # Stays pending for the next run; it must not stop this run for everyone else.
+            logger.exception("resending digest %s failed", delivery.pk)
+            counts["skipped"] += 1
+            continue
         counts["resumed"] += 1
 
     subscribers = (

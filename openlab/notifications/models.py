@@ -161,6 +161,7 @@ class DigestDelivery(models.Model):
         PENDING = "pending", _("送信中")
         SENT = "sent", _("送信済み")
         EMPTY = "empty", _("新着なし（送信せず）")
+        CANCELLED = "cancelled", _("配信停止のため送信せず")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="digest_deliveries"

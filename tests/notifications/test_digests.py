@@ -127,6 +127,50 @@ def test_a_crash_mid_run_neither_loses_nor_duplicates(site_tree, make_user):
     assert set(DigestDelivery.objects.values_list("status", flat=True)) == {"sent"}
 
 
+def _crash_at_second_person(users, now):
+    CrashingBackend.crash_for = {users[1].email}
+    with (
+        override_settings(EMAIL_BACKEND=f"{__name__}.CrashingBackend"),
+        pytest.raises(WorkerCrash),
+    ):
+        digests.send_digests("daily", now=now)
+    CrashingBackend.crash_for = set()
+    assert DigestDelivery.objects.get(user=users[1]).status == DigestDelivery.Status.PENDING
+
+
+def test_a_pending_digest_is_not_sent_to_someone_who_unsubscribed_since(site_tree, make_user):
+    users = [make_user(email=f"q{n}@example.jp") for n in range(3)]
+    for user in users:
+        subscribe(user)
+    ProjectFactory(title="雨水タンク実験", goals=[6])
+    now = timezone.now()
+    _crash_at_second_person(users, now)
+    services.unsubscribe(users[1])
+    mail.outbox.clear()
+
+    counts = digests.send_digests("daily", now=now + dt.timedelta(minutes=5))
+    assert [m.to[0] for m in mail.outbox] == ["q2@example.jp"]
+    assert counts["resumed"] == 0 and counts["sent"] == 1
+    assert DigestDelivery.objects.get(user=users[1]).status == DigestDelivery.Status.CANCELLED
+
+
+def test_a_pending_digest_that_cannot_be_sent_does_not_stop_the_others(site_tree, make_user):
+    users = [make_user(email=f"r{n}@example.jp") for n in range(4)]
+    for user in users:
+        subscribe(user)
+    ProjectFactory(title="雨水タンク実験", goals=[6])
+    now = timezone.now()
+    _crash_at_second_person(users, now)
+    # An address no mail can go to (a header injection the forms would refuse).
+    type(users[1]).objects.filter(pk=users[1].pk).update(email="r1@example.jp\nBcc: x@example.jp")
+    mail.outbox.clear()
+
+    counts = digests.send_digests("daily", now=now + dt.timedelta(minutes=5))
+    assert sorted(m.to[0] for m in mail.outbox) == ["r2@example.jp", "r3@example.jp"]
+    assert counts["skipped"] == 1 and counts["sent"] == 2
+    assert DigestDelivery.objects.get(user=users[1]).status == DigestDelivery.Status.PENDING
+
+
 def test_digest_mail_has_a_signed_one_click_unsubscribe(site_tree, client, make_user):
     user = make_user()
     subscribe(user)
