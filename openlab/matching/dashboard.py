@@ -83,6 +83,9 @@ def build(stakeholder_ids):
             | Q(side_b_id__in=stakeholder_ids)
             | Q(project_id__in=project_ids)
         )
+        # Only between published pages (see services.is_public).
+        .filter(side_a__live=True, side_b__live=True)
+        .exclude(project__live=False)
         .select_related("side_a", "side_b", "project")
         .order_by("-promoted", "-score", "pk")[:MAX_ROWS]
     )

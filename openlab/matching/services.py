@@ -283,6 +283,17 @@ def _require_open(proposal):
         raise MatchError("introduced", _("この提案はすでに紹介が済んでいます。"))
     if proposal.status != Status.OPEN:
         raise MatchError("closed", _("この提案は現在受け付けていません。"))
+    if not is_public(proposal):
+        raise MatchError(
+            "unpublished", _("この提案のステークホルダーかプロジェクトは現在公開されていません。")
+        )
+
+
+def is_public(proposal):
+    """Both stakeholders (and the project) still published: an unpublished page's proposals
+    are neither shown nor acted on."""
+    project_live = proposal.project is None or proposal.project.live
+    return proposal.side_a.live and proposal.side_b.live and project_live
 
 
 def proposal_title(proposal):

@@ -39,6 +39,19 @@ def test_dashboard_shows_explained_proposals(client, setup):
     assert "紹介を希望する" in html
 
 
+def test_a_proposal_with_an_unpublished_side_is_neither_shown_nor_accepted(client, setup):
+    _cafeteria, hall, alice, _bob = setup
+    proposal = MatchProposal.objects.get()
+    hall.unpublish()
+    client.force_login(alice)
+    html = client.get("/matches/").content.decode()
+    assert "久米川商店会" not in html
+    response = client.post(f"/matches/{proposal.pk}/introduce/", follow=True)
+    assert "現在公開されていません" in response.content.decode()
+    proposal.refresh_from_db()
+    assert proposal.decision_a == "pending"
+
+
 def test_introduction_through_the_dashboard_both_sides(client, setup):
     _cafeteria, _hall, alice, bob = setup
     proposal = MatchProposal.objects.get()
