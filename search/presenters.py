@@ -221,7 +221,9 @@ def api_payload(request, form, params, results):
         notices.append(_("現在は簡易検索で表示しています。結果が一部不完全な場合があります。"))
     elif results is not None and results.backend == "database":
         # Without Elasticsearch (not configured) the database answers: said as when it is down.
-        notices.append(_("この検索はデータベースの簡易検索です。結果が一部不完全な場合があります。"))
+        notices.append(
+            _("この検索はデータベースの簡易検索です。結果が一部不完全な場合があります。")
+        )
     return {
         "query": {
             "q": params.q,

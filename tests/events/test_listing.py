@@ -105,3 +105,28 @@ def test_date_page_and_unknown_date(client, market):
     assert "参加申込" in html.decode()
     assert client.get("/events/soraichi-higashimurayama/2031-02-30/").status_code == 404
     assert client.get("/events/soraichi-higashimurayama/2026-12-21/").status_code == 404
+
+
+def test_event_page_shows_town_map_and_the_online_link_only_when_nobody_registers(
+    client, site_tree
+):
+    from decimal import Decimal
+
+    hybrid = make_event(
+        title="公開オンライン講座", slug="open-online", attendance="hybrid",
+        online_url="https://example.jp/room-open", registration="closed",
+        venue_name="中央公民館", latitude=Decimal("35.754000"), longitude=Decimal("139.468000"),
+        towns=["honcho"],
+    )  # fmt: skip
+    html = client.get(hybrid.url).content.decode()
+    assert 'href="https://example.jp/room-open"' in html
+    assert "本町" in html
+    assert "openstreetmap.org/?mlat=35.754000&amp;mlon=139.468000" in html
+
+    registered = make_event(
+        title="申込制オンライン講座", slug="registered-online", attendance="online",
+        online_url="https://example.jp/room-secret", registration="open", capacity=20,
+    )  # fmt: skip
+    html = client.get(registered.url).content.decode()
+    assert "room-secret" not in html  # sent to those confirmed, by e-mail
+    assert "メールでお知らせします" in html
