@@ -118,10 +118,21 @@ _RESULT_MESSAGES = {
 
 # --- signed links from the e-mails ---------------------------------------------------
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def confirm_registration(request, token):
+    """GET shows a button, POST confirms: mail scanners that open links must not register
+    anyone (the same for cancelling)."""
     try:
         registration = services.read_token(token, "confirm")
+    except services.RegistrationError as error:
+        return _link_result(request, None, str(error), status=400)
+    if request.method == "GET" and registration.status == RegistrationStatus.UNCONFIRMED:
+        return render(
+            request,
+            "events/confirm_registration.html",
+            {"registration": registration, "occurrence": registration.occurrence},
+        )
+    try:
         registration, changed = services.confirm_visitor(registration.pk)
     except services.RegistrationError as error:
         return _link_result(request, None, str(error), status=400)

@@ -63,12 +63,17 @@ def test_visitor_confirms_by_signed_link_and_can_cancel(client, market, mailoutb
     assert registration.status == RegistrationStatus.UNCONFIRMED
     assert registration.email == "hanako@example.jp"
     confirm = path_of(next(u for u in links(mailoutbox[-1]) if "/confirm/" in u))
-    html = client.get(confirm).content.decode()
+    # Opening the link (as a mail scanner does) only asks; the button confirms.
+    assert "申し込みを確定する" in client.get(confirm).content.decode()
+    registration.refresh_from_db()
+    assert registration.status == RegistrationStatus.UNCONFIRMED
+    html = client.post(confirm).content.decode()
     assert "参加が確定しました" in html
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.CONFIRMED
     # Following the link again changes nothing.
     assert "すでに確認済み" in client.get(confirm).content.decode()
+    assert "すでに確認済み" in client.post(confirm).content.decode()
     cancel = path_of(next(u for u in links(mailoutbox[-1]) if "/cancel/" in u))
     assert "お申し込みを取り消しました" in client.post(cancel).content.decode()
     registration.refresh_from_db()

@@ -41,6 +41,7 @@ def test_visitor_registers_is_waitlisted_then_promoted(page, live_server, market
 
     confirm = next(m for m in mail.outbox if m.to == ["hanako@example.jp"])
     page.goto(live_server.url + link(confirm, "confirm"))
+    page.get_by_role("button", name="申し込みを確定する").click()
     assert "キャンセル待ちに登録しました" in page.locator("main").inner_text()
     visitor = Registration.objects.get(email="hanako@example.jp")
     assert visitor.status == RegistrationStatus.WAITLISTED

@@ -249,7 +249,7 @@ TABLE = {
     ),
     # Signed e-mail links: a forged token is refused, whoever sends it.
     "events/registrations/confirm/<str:token>/": case(
-        "/events/registrations/confirm/forged-token/", each(BAD_REQUEST)
+        "/events/registrations/confirm/forged-token/", each(BAD_REQUEST), post={}
     ),
     "events/registrations/cancel/<str:token>/": case(
         "/events/registrations/cancel/forged-token/", each(BAD_REQUEST), post={}
