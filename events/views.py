@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
@@ -12,6 +13,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -94,6 +96,12 @@ def register(request, page, day):
             form = VisitorRegistrationForm(request.POST)
             if not form.is_valid():
                 return event_page(request, page, occurrence.date.isoformat(), form, status=400)
+            # Each visitor registration mails an address nobody has verified yet: limited per
+            # client and per address (ACCOUNT_RATE_LIMITS["event_register"]).
+            email = form.cleaned_data["email"].lower()
+            if not ratelimit.consume(request, action="event_register", key=email):
+                messages.error(request, TOO_MANY_REGISTRATIONS)
+                return HttpResponseRedirect(target)
             registration = services.register_visitor(
                 occurrence.pk, form.cleaned_data["name"], form.cleaned_data["email"]
             )
@@ -104,15 +112,20 @@ def register(request, page, day):
     return HttpResponseRedirect(target + "#registration")
 
 
+TOO_MANY_REGISTRATIONS = gettext_lazy(
+    "短い時間にたくさんのお申し込みがありました。しばらくしてからもう一度お試しください。"
+)
 _RESULT_MESSAGES = {
-    RegistrationStatus.UNCONFIRMED: _(
+    RegistrationStatus.UNCONFIRMED: gettext_lazy(
         "確認メールを送りました。メールのリンクを開くと申込が完了します（48時間以内）。"
     ),
-    RegistrationStatus.CONFIRMED: _("参加が確定しました。確認のメールを送りました。"),
-    RegistrationStatus.WAITLISTED: _(
+    RegistrationStatus.CONFIRMED: gettext_lazy("参加が確定しました。確認のメールを送りました。"),
+    RegistrationStatus.WAITLISTED: gettext_lazy(
         "定員に達しているため、キャンセル待ちに登録しました。繰り上がったらメールでお知らせします。"
     ),
-    RegistrationStatus.PENDING: _("申込を受け付けました。主催者の承認をお待ちください。"),
+    RegistrationStatus.PENDING: gettext_lazy(
+        "申込を受け付けました。主催者の承認をお待ちください。"
+    ),
 }
 
 

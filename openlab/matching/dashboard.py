@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openlab.matching.models import MatchProposal
 from openlab.matching.reasons import Voice, render_all
@@ -12,9 +13,9 @@ PER_SECTION = 10
 MAX_ROWS = 300
 
 HINTS = {
-    "goals": _("取り組んでいるSDGsの目標（できればターゲットも）"),
-    "offers": _("提供できること（できること）"),
-    "needs": _("求めている協力（求めること）"),
+    "goals": gettext_lazy("取り組んでいるSDGsの目標（できればターゲットも）"),
+    "offers": gettext_lazy("提供できること（できること）"),
+    "needs": gettext_lazy("求めている協力（求めること）"),
 }
 
 

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from openlab.accounts.permissions import approved_stakeholder_ids, is_facilitator
@@ -33,9 +34,9 @@ def dashboard(request):
 
 
 ACTIONS = {
-    "introduce": (services.request_introduction, _("紹介を希望しました。")),
-    "save": (services.save_for_later, _("「あとで検討」に保存しました。")),
-    "dismiss": (services.dismiss, _("この提案を見送りました。")),
+    "introduce": (services.request_introduction, gettext_lazy("紹介を希望しました。")),
+    "save": (services.save_for_later, gettext_lazy("「あとで検討」に保存しました。")),
+    "dismiss": (services.dismiss, gettext_lazy("この提案を見送りました。")),
 }
 
 

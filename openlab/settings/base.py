@@ -225,7 +225,11 @@ ACCOUNT_LOGIN_METHODS = {"email", "username"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    # Visitors' event registrations (each sends a mail): per client address, per e-mail.
+    "event_register": "20/h/ip,5/h/key",
+}
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # The admin signs in there too (openlab.views.site_login): one rate-limited log-in form.
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"

@@ -80,6 +80,24 @@ def test_visitor_confirms_by_signed_link_and_can_cancel(client, market, mailoutb
     assert registration.status == RegistrationStatus.CANCELLED
 
 
+def test_visitors_cannot_make_the_site_mail_an_address_without_limit(
+    client, market, mailoutbox, settings
+):
+    from openlab.settings import base
+
+    settings.ACCOUNT_RATE_LIMITS = base.ACCOUNT_RATE_LIMITS  # test settings switch them off
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    per_address = int(base.ACCOUNT_RATE_LIMITS["event_register"].split(",")[1].split("/")[0])
+    dates = [o.date for o in market.occurrences.filter(start__gt=timezone.now())[: per_address + 1]]
+    assert len(dates) == per_address + 1
+    for day in dates:
+        url = f"/events/soraichi-higashimurayama/{day:%Y-%m-%d}/register/"
+        response = client.post(url, {"name": "標的", "email": "victim@example.jp"}, follow=True)
+    assert "しばらくしてからもう一度お試しください" in response.content.decode()
+    assert len(mailoutbox) == per_address
+    assert Registration.objects.filter(email="victim@example.jp").count() == per_address
+
+
 def test_visitor_form_errors_are_specific(client, market):
     occurrence = next_market_date(market)
     url = f"/events/soraichi-higashimurayama/{occurrence.date:%Y-%m-%d}/register/"
