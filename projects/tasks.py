@@ -84,10 +84,11 @@ def notify_stale_project(project_id):
             StalenessNotice.objects.create(
                 project=project, state=state, quiet_since=since, recipients=len(recipients)
             )
-            _send(project, state, since, recipients)
     except IntegrityError:
         return 0  # already notified for this state of this quiet period
-    return len(recipients)
+    # The notice is recorded before anything is sent: a retry after a failure part-way
+    # never sends anyone the same notice twice (one bad address costs only its own mail).
+    return _send(project, state, since, recipients)
 
 
 def _send(project, state, since, recipients):
@@ -106,7 +107,16 @@ def _send(project, state, since, recipients):
         "「%(title)s」は%(since)sから%(days)d日間、進捗が更新されていません。\n"
         "プロジェクトのページに最新の進捗を書き込んでください。\n\n%(url)s\n"
     ) % {"title": project.title, "since": since.isoformat(), "days": days, "url": url}
+    sent = 0
     for user in recipients:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
         notify(user, "project_stale", subject, url=project.url or "", body=body)
-    logger.info("staleness %s for project %s: %d recipients", state, project.pk, len(recipients))
+        try:
+            send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        except Exception:
+            logger.exception("staleness mail to user %s for project %s failed", user.pk, project.pk)
+            continue
+        sent += 1
+    logger.info(
+        "staleness %s for project %s: %d of %d sent", state, project.pk, sent, len(recipients)
+    )
+    return sent

@@ -59,6 +59,28 @@ def test_partners_are_emailed_once_per_state(partner, mailoutbox, roles):
     assert len(mailoutbox) == 2
 
 
+def test_one_address_that_fails_costs_only_its_own_mail_and_nothing_is_sent_twice(
+    partner, mailoutbox
+):
+    from django.contrib.auth import get_user_model
+
+    from openlab.accounts.models import Role
+    from openlab.accounts.services import approve_membership, create_user
+
+    broken = create_user("partner0", "p0@example.jp", "pw-partner-0", Role.CITIZEN)
+    approve_membership(broken, partner.stakeholder)
+    # An address no mail can go to (a header injection the forms would refuse).
+    get_user_model().objects.filter(pk=broken.pk).update(email="p0@example.jp\nBcc: x@x.jp")
+    project = ProjectFactory(title="静かな実証実験", lead=partner.stakeholder)
+    _update(project, 95)
+
+    assert check_stale_projects() == 1
+    assert [m.to for m in mailoutbox] == [["p1@example.jp"]]
+    assert check_stale_projects() == 0  # the notice was recorded: no resend to anyone
+    assert len(mailoutbox) == 1
+    assert broken.notifications.filter(kind="project_stale").count() == 1  # told in the app
+
+
 def test_fresh_and_finished_projects_are_left_alone(partner, mailoutbox):
     fresh = ProjectFactory(lead=partner.stakeholder)
     _update(fresh, 10)
