@@ -20,18 +20,21 @@ row unchanged. Two rules keep that true with the public export:
 import csv
 import html
 import io
+import logging
 import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
 from openlab import sdgs
 from openlab.models import Goal, Target, Town
 from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
+
+logger = logging.getLogger(__name__)
 
 COLUMNS = [
     "name",
@@ -371,6 +374,10 @@ def import_rows(rows, user=None, progress=None):
         except (ValidationError, ValueError) as error:
             messages = getattr(error, "messages", None) or [str(error)]
             report.rejected.append((line, name, "保存できませんでした: " + " ".join(messages)))
+        except DatabaseError:
+            # The row's transaction was rolled back: nothing of it was written.
+            logger.exception("import: line %s could not be saved", line)
+            report.rejected.append((line, name, "保存できませんでした（データベースのエラー）。"))
         else:
             getattr(report, outcome).append((line, name))
         if progress:
@@ -387,6 +394,12 @@ def _import_one(values, pages, parent, slugs, vocabulary, user):
         state = _state(page)
         if state == wanted:
             return "unchanged"
+        if page.workflow_in_progress:
+            # Publishing the import would be undone when the pending edit is approved.
+            raise RowRejected(
+                "このステークホルダーには承認待ちの変更があります。"
+                "承認か差し戻しを済ませてから取り込んでください。"
+            )
     with transaction.atomic():
         if page is None:
             page = StakeholderPage(

@@ -94,6 +94,24 @@ def test_unreadable_files_are_refused_and_change_nothing(vocabulary, data, messa
     assert StakeholderPage.objects.count() == before
 
 
+def test_a_stakeholder_with_an_edit_awaiting_approval_is_not_overwritten(vocabulary):
+    from django.contrib.auth.models import Group
+
+    from openlab.accounts.services import ensure_approval_workflow
+
+    import_file(_csv(*GOOD))
+    page = StakeholderPage.objects.get(title="久米川こども食堂")
+    page.summary = "パートナーの変更案"
+    page.save_revision()
+    ensure_approval_workflow(Group.objects.create(name="承認者")).start(page, None)
+    changed = GOOD[0].replace("毎週水曜日に開いています。", "毎週木曜日に開いています。")
+    report = import_file(_csv(changed))
+    [(line, name, reason)] = report.rejected
+    assert (line, name) == (2, "久米川こども食堂") and "承認待ちの変更があります" in reason
+    page.refresh_from_db()
+    assert "毎週水曜日" in str(page.description)
+
+
 def test_reimport_updates_and_reports_unchanged(vocabulary):
     import_file(_csv(*GOOD))
     changed = GOOD[0].replace("毎週水曜日に開いています。", "毎週木曜日に開いています。")
