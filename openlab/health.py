@@ -1,5 +1,6 @@
 """The parts /healthz reports on; each check returns (ok, detail)."""
 
+import asyncio
 import logging
 import time
 
@@ -19,10 +20,15 @@ def check_database():
 
 def check_channel_layer():
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.send)(channel, {"type": "health.ping"})
-    message = async_to_sync(layer.receive)(channel)
+    message = async_to_sync(_round_trip)(layer)
     return message.get("type") == "health.ping", type(layer).__name__
+
+
+async def _round_trip(layer):
+    # In one event loop: Redis pub/sub delivers only to a subscription already made there.
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "health.ping"})
+    return await asyncio.wait_for(layer.receive(channel), timeout=2)
 
 
 def check_task_broker():

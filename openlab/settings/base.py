@@ -135,6 +135,16 @@ def database_from_env(default_sqlite_path):
     config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
+    elif config["ENGINE"] == "django.db.backends.postgresql":
+        # A pool instead (psycopg's): without it every request and every chat frame that
+        # touched the database opened a PostgreSQL connection (a new server process), the
+        # largest single cost of a busy chat room. CONN_HEALTH_CHECKS makes the pool check
+        # a connection on checkout, so a restarted PostgreSQL costs no failed request.
+        config.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            "timeout": 10,
+        }
     return config
 
 
@@ -147,15 +157,13 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py 8 reads with a 5-second socket timeout by default, the same as
-            # channels-redis's 5-second BZPOPMIN: a socket whose room was quiet for 5 seconds
-            # crashed with "Timeout reading". The read timeout must outlast the blocking pop.
-            "CONFIG": {
-                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
-                "capacity": 1500,
-                "expiry": 30,
-            },
+            # Redis pub/sub: a room's message is published once and each ASGI process
+            # hands it to its own sockets (the list-based RedisChannelLayer pushed one copy
+            # per socket through Redis: 200 members, 200 copies). Messages are stored before
+            # they are broadcast, so pub/sub's at-most-once delivery loses nothing: a client
+            # that missed a frame fetches it by id when it reconnects.
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
     CACHES = {

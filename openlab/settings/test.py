@@ -14,6 +14,9 @@ SECRET_KEY = "test-only-not-secret"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+# The test process opens its own connections (threads of the concurrency tests each hold
+# one); the servers the tests start with production-like settings use the pool.
+DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
