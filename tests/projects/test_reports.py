@@ -154,6 +154,11 @@ def test_status_goes_from_review_to_published(client, ambassador, facilitator):
     assert "北山公園のごみひろい" in public
     assert "みどりのカメ" in public and "小学5年" in public
     assert "北山公園のごみひろい" in client.get("/reports/").content.decode()
+    # ふりがな on the published report: readings above the kanji, generated on the server.
+    html = client.get(page.url + "?furigana=1").content.decode()
+    assert "<ruby>北山<rp>(</rp><rt>きたやま</rt><rp>)</rp></ruby>" in html
+    assert "furigana-off" not in html.split('class="container section report-page', 1)[1][:20]
+    assert "<rt>" in client.get(page.url).content.decode()  # present, hidden until asked
 
 
 def test_sent_back_report_shows_the_comment_and_can_be_fixed(client, ambassador, facilitator):
