@@ -15,6 +15,7 @@ Elasticsearch in addition when it is configured.
 """
 
 import logging
+import queue
 import threading
 import time
 
@@ -79,6 +80,46 @@ class DatabaseSearchBackend:
                 progress(len(batch))
         SearchEntry.objects.exclude(page_id__in=seen).delete()
         return count
+
+
+def _index_in_background(client, actions, chunk, progress=None):
+    """Send `actions` to Elasticsearch from other threads, fed through a small queue: this
+    thread goes on reading pages and building documents (the database connection is this
+    thread's) while two bulk requests are indexed at once. Returns how many were indexed;
+    an indexing error is raised here once the pages read so far are drained."""
+    from elasticsearch.helpers import parallel_bulk
+
+    feed, end, outcome = queue.Queue(maxsize=2 * chunk), object(), {"count": 0}
+
+    def send():
+        try:
+            for _ok, _item in parallel_bulk(
+                client,
+                iter(feed.get, end),
+                thread_count=2,
+                queue_size=2,
+                chunk_size=chunk,
+                raise_on_error=True,
+            ):
+                outcome["count"] += 1
+                if progress:
+                    progress(1)
+        except BaseException as error:  # noqa: BLE001 - handed to the reading thread
+            outcome["error"] = error
+            while feed.get() is not end:  # let the reader finish without blocking
+                pass
+
+    sender = threading.Thread(target=send, name="search-rebuild", daemon=True)
+    sender.start()
+    try:
+        for action in actions:
+            feed.put(action)
+    finally:
+        feed.put(end)
+        sender.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["count"]
 
 
 # A failed Elasticsearch call makes the process skip it for a short while, so a
@@ -201,10 +242,10 @@ class ElasticsearchSearchBackend:
         return name
 
     def _actions(self, sources, index):
-        from search.documents import PageDocument
+        from search.documents import bulk_action
 
         for source in sources:
-            yield PageDocument.from_source(source, index=index).to_dict(include_meta=True)
+            yield bulk_action(source, index)
 
     def upsert(self, sources, refresh=False):
         from elasticsearch.helpers import bulk
@@ -239,18 +280,10 @@ class ElasticsearchSearchBackend:
 
         Searches keep hitting the old index until the swap, which is atomic.
         """
-        from elasticsearch.helpers import streaming_bulk
-
         client = self.client(timeout=120)
         name = self._create_index(client, bulk_loading=True)
-        count = 0
         try:
-            for _ok, _item in streaming_bulk(
-                client, self._actions(sources, name), chunk_size=chunk, raise_on_error=True
-            ):
-                count += 1
-                if progress:
-                    progress(1)
+            count = _index_in_background(client, self._actions(sources, name), chunk, progress)
             client.indices.put_settings(index=name, settings={"refresh_interval": "1s"})
             client.indices.refresh(index=name)
             self._swap_alias(client, name)

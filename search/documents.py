@@ -258,37 +258,49 @@ class PageDocument(Document):
 
     @classmethod
     def from_source(cls, source, index=None):
-        def bi(runs_):
-            return [" ".join(japanese.bigrams(run)) for run in runs_ if len(run) > 1]
+        meta = {"id": source["page_id"], **({"index": index} if index else {})}
+        return cls(meta=meta, **indexed_fields(source))
 
-        def uni(runs_):
-            return [" ".join(run) for run in runs_]
 
-        doc = cls(
-            meta={"id": source["page_id"], **({"index": index} if index else {})},
-            page_id=source["page_id"],
-            type=source["type"],
-            title=source["title"],
-            url=source["url"],
-            summary=source["summary"],
-            body=source["body"],
-            goals=source["goals"],
-            towns=source["towns"],
-            tags=source["tags"],
-            kind=source["kind"] or None,
-            date=source["date"],
-            event_start=source["event_start"],
-            event_end=source["event_end"],
-            title_bi=bi(source["title_runs"]),
-            title_uni=uni(source["title_runs"]),
-            text_bi=bi(source["text_runs"]),
-            text_uni=uni(source["text_runs"]),
-            reading_bi=bi(source["reading_runs"]),
-            reading_uni=uni(source["reading_runs"]),
-            words=source["words"],
-            content_hash=source["content_hash"],
-        )
-        return doc
+def indexed_fields(source):
+    """The fields PageDocument stores for a page's source: plain values, the mapping above."""
+
+    def bi(runs_):
+        return [" ".join(japanese.bigrams(run)) for run in runs_ if len(run) > 1]
+
+    def uni(runs_):
+        return [" ".join(run) for run in runs_]
+
+    return {
+        "page_id": source["page_id"],
+        "type": source["type"],
+        "title": source["title"],
+        "url": source["url"],
+        "summary": source["summary"],
+        "body": source["body"],
+        "goals": source["goals"],
+        "towns": source["towns"],
+        "tags": source["tags"],
+        "kind": source["kind"] or None,
+        "date": source["date"],
+        "event_start": source["event_start"],
+        "event_end": source["event_end"],
+        "title_bi": bi(source["title_runs"]),
+        "title_uni": uni(source["title_runs"]),
+        "text_bi": bi(source["text_runs"]),
+        "text_uni": uni(source["text_runs"]),
+        "reading_bi": bi(source["reading_runs"]),
+        "reading_uni": uni(source["reading_runs"]),
+        "words": source["words"],
+        "content_hash": source["content_hash"],
+    }
+
+
+def bulk_action(source, index):
+    """One page as a bulk-API action, built straight from its fields: at 100,000 pages the
+    round trip through a Document instance (construct, validate, to_dict) cost a third of
+    the indexing time. The fields are those of PageDocument; the index has its mapping."""
+    return {"_index": index, "_id": source["page_id"], "_source": indexed_fields(source)}
 
 
 INDEX_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0}

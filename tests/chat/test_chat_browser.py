@@ -115,3 +115,31 @@ def test_two_people_chat_live_and_a_drop_loses_nothing(browser, chat_servers, ro
     finally:
         alice_context.close()
         bob_context.close()
+
+
+def test_scrolling_up_loads_older_messages_in_order(browser, people, room, tmp_path, redis_url):  # noqa: F811
+    from openlab.chat import services
+    from openlab.chat.models import Message
+
+    Message.objects.bulk_create(
+        Message(room=room, sender=people["alice"], body=f"過去{i:02d}", client_key=f"old-{i:04d}")
+        for i in range(70)
+    )
+    database = ServerDatabase(tmp_path)
+    database.snapshot()
+    server = Server(database.url, redis_url, log_path=tmp_path / "uvicorn.log").start()
+    context, page = None, None
+    try:
+        context, page = open_room(browser, server, session_key_for(people["bob"]), room)
+        assert len(shown_ids(page)) == services.PAGE_SIZE  # the newest page
+        page.eval_on_selector("#chat-log", "log => { log.scrollTop = 0; }")
+        page.wait_for_function(
+            "() => document.querySelectorAll('#chat-log .chat-message[data-id]').length === 70"
+        )
+        ids = shown_ids(page)
+        assert ids == sorted(ids) and len(set(ids)) == 70
+        assert page.locator("#chat-older").is_hidden()  # nothing older left
+    finally:
+        if context is not None:
+            context.close()
+        server.stop()

@@ -398,12 +398,12 @@
         return response.json();
       })
       .then(function (data) {
-        var firstBefore = log.firstElementChild;
+        // Keep the message that was on top where it was on screen.
+        var heightBefore = log.scrollHeight;
+        var topBefore = log.scrollTop;
         data.messages.forEach(upsert);
         olderButton.hidden = !data.has_more;
-        if (firstBefore) {
-          firstBefore.scrollIntoView();
-        }
+        log.scrollTop = topBefore + (log.scrollHeight - heightBefore);
       })
       .finally(function () {
         olderButton.disabled = false;
@@ -430,6 +430,13 @@
   });
   log.addEventListener("click", onAction);
   olderButton.addEventListener("click", loadOlder);
+  // Scrolling up to the top of the log loads the older messages (the button stays, for the
+  // keyboard and for screen readers).
+  log.addEventListener("scroll", function () {
+    if (log.scrollTop < 40 && !olderButton.hidden && !olderButton.disabled) {
+      loadOlder();
+    }
+  });
   document.addEventListener("visibilitychange", scheduleRead);
   window.addEventListener("online", function () {
     if (!socket) {
