@@ -351,6 +351,9 @@ class Harness:
             self.python, "-m", "uvicorn", "openlab.asgi:application",
             "--host", HOST, "--port", str(port), "--workers", str(workers),
             "--no-access-log", "--log-level", "warning",
+            # As deployed (README): chat frames are small, compressing each one per socket
+            # cost more CPU than anything else in a busy room.
+            "--ws-per-message-deflate", "false",
         ]  # fmt: skip
         extra = {"OPENLAB_PAGE_CACHE": "1" if page_cache else "0", **(env or {})}
         log(f"starting {label}: uvicorn x{workers} on {HOST}:{port} page_cache={int(page_cache)}")

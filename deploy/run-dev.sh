@@ -19,7 +19,7 @@ stop() {
 trap stop INT TERM EXIT
 
 .venv/bin/uvicorn openlab.asgi:application --host "$HOST" --port "$PORT" \
-  --log-level warning &
+  --ws-per-message-deflate false --log-level warning &
 pids+=($!)
 $PY manage.py qcluster &
 pids+=($!)

@@ -123,20 +123,17 @@ SQLITE_OPTIONS = {
 
 
 def database_from_env(default_sqlite_path):
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": default_sqlite_path,
-            "OPTIONS": SQLITE_OPTIONS,
-        }
-    # No persistent connections: under ASGI each request runs in its own thread, so a
-    # kept connection is never reused, only left open (Django's ASGI deployment notes).
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite_path}"
     config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
+        # Kept for a minute: opening the file (and running its PRAGMAs) for every database
+        # call of a chat frame cost more than the queries. Channels makes a process's
+        # database calls in one thread, which keeps its connection.
+        config["CONN_MAX_AGE"] = 60
     elif config["ENGINE"] == "django.db.backends.postgresql":
-        # A pool instead (psycopg's): without it every request and every chat frame that
+        # A pool (psycopg's) rather than persistent connections, which Django advises
+        # against under ASGI: without either, every request and every chat frame that
         # touched the database opened a PostgreSQL connection (a new server process), the
         # largest single cost of a busy chat room. CONN_HEALTH_CHECKS makes the pool check
         # a connection on checkout, so a restarted PostgreSQL costs no failed request.

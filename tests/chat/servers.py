@@ -98,6 +98,7 @@ class Server:
             "openlab.asgi:application",
             "--host", "127.0.0.1", "--port", str(self.port),
             "--log-level", "warning", "--no-access-log",
+            "--ws-per-message-deflate", "false",  # as deployed (README)
         ]  # fmt: skip
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         self.proc = subprocess.Popen(

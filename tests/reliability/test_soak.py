@@ -79,6 +79,7 @@ class WorkerServer(Server):
             "--host", "127.0.0.1", "--port", str(self.port),
             "--workers", str(self.workers),
             "--log-level", "warning", "--no-access-log",
+            "--ws-per-message-deflate", "false",  # as deployed (README)
         ]  # fmt: skip
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
