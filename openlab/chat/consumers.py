@@ -31,9 +31,9 @@ logger = logging.getLogger(__name__)
 
 # A server that takes concurrent writers (PostgreSQL) gets the chat's database calls in a pool
 # of threads: in the process's one "thread-sensitive" thread, which every sync call queues for,
-# a slow store held every other socket's frames and acks behind it (chat bench on PostgreSQL:
-# p99 121 and 77 ms instead of 242 and 2,182 ms). SQLite takes one writer at a time; there,
-# threads only wait for its lock with back-off, so its calls stay in the one thread.
+# a slow store held every other socket's frames and acks behind it (chat bench on PostgreSQL,
+# four interleaved pairs: p99 77-121 ms instead of 242-2,182 ms). SQLite takes one writer at a
+# time; there, threads only wait for its lock with back-off, so its calls stay in one thread.
 database_sync_to_async = functools.partial(
     channels_database_sync_to_async, thread_sensitive=connection.vendor == "sqlite"
 )
