@@ -1,6 +1,7 @@
 """The parts /healthz reports on; each check returns (ok, detail)."""
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -27,8 +28,22 @@ def check_channel_layer():
 async def _round_trip(layer):
     # In one event loop: Redis pub/sub delivers only to a subscription already made there.
     channel = await layer.new_channel()
-    await layer.send(channel, {"type": "health.ping"})
-    return await asyncio.wait_for(layer.receive(channel), timeout=2)
+    try:
+        await layer.send(channel, {"type": "health.ping"})
+        return await asyncio.wait_for(layer.receive(channel), timeout=2)
+    finally:
+        await _drop_channel(layer, channel)
+
+
+async def _drop_channel(layer, channel):
+    """Layers have no call to delete a channel; the pub/sub layer unsubscribes one whose
+    receive is cancelled (as when a consumer ends). Without this, every /healthz left a Redis
+    subscription behind in the server process."""
+    waiting = asyncio.ensure_future(layer.receive(channel))
+    await asyncio.sleep(0)  # let it start waiting
+    waiting.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await waiting
 
 
 def check_task_broker():
