@@ -82,41 +82,69 @@ class DatabaseSearchBackend:
         return count
 
 
-def _index_in_background(client, actions, chunk, progress=None):
-    """Send `actions` to Elasticsearch from other threads, fed through a small queue: this
-    thread goes on reading pages and building documents (the database connection is this
-    thread's) while two bulk requests are indexed at once. Returns how many were indexed;
-    an indexing error is raised here once the pages read so far are drained."""
-    from elasticsearch.helpers import parallel_bulk
+def _index_in_background(client, actions, chunk, progress=None, senders=2):
+    """Send `actions` to Elasticsearch from `senders` threads (so many bulk requests in
+    flight), fed through a small queue: this thread goes on reading pages and building
+    documents (the database connection is this thread's). Returns how many were indexed.
 
-    feed, end, outcome = queue.Queue(maxsize=2 * chunk), object(), {"count": 0}
+    The first error stops everyone: the senders stop taking documents, this thread stops
+    reading pages, and the error is raised here."""
+    from elasticsearch.helpers import streaming_bulk
+
+    feed, end = queue.Queue(maxsize=2 * chunk), object()
+    failed = threading.Event()
+    lock = threading.Lock()
+    outcome = {"count": 0}
+
+    def documents():
+        while not failed.is_set():
+            try:
+                action = feed.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            if action is end:
+                feed.put_nowait(end)  # for the other senders; the reader puts nothing more
+                return
+            yield action
 
     def send():
         try:
-            for _ok, _item in parallel_bulk(
-                client,
-                iter(feed.get, end),
-                thread_count=2,
-                queue_size=2,
-                chunk_size=chunk,
-                raise_on_error=True,
+            for _ok, _item in streaming_bulk(
+                client, documents(), chunk_size=chunk, raise_on_error=True
             ):
-                outcome["count"] += 1
-                if progress:
-                    progress(1)
+                with lock:
+                    outcome["count"] += 1
+                    if progress:
+                        progress(1)
         except BaseException as error:  # noqa: BLE001 - handed to the reading thread
-            outcome["error"] = error
-            while feed.get() is not end:  # let the reader finish without blocking
-                pass
+            with lock:
+                outcome.setdefault("error", error)
+            failed.set()
 
-    sender = threading.Thread(target=send, name="search-rebuild", daemon=True)
-    sender.start()
+    def hand_over(item):
+        """Queue `item` unless a sender failed meanwhile (then nobody would take it)."""
+        while not failed.is_set():
+            try:
+                feed.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    threads = [
+        threading.Thread(target=send, name=f"search-rebuild-{n}", daemon=True)
+        for n in range(senders)
+    ]
+    for thread in threads:
+        thread.start()
     try:
         for action in actions:
-            feed.put(action)
+            if not hand_over(action):
+                break  # Elasticsearch refused: reading the remaining pages would be wasted
     finally:
-        feed.put(end)
-        sender.join()
+        hand_over(end)
+        for thread in threads:
+            thread.join()
     if "error" in outcome:
         raise outcome["error"]
     return outcome["count"]

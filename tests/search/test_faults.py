@@ -152,3 +152,41 @@ def test_rebuild_writes_a_new_index_and_swaps_the_alias(es_backend, site_tree):
     assert "elasticsearch: rebuilt" in out.getvalue() and "database: rebuilt" in out.getvalue()
     results = es_backend.search(SearchParams(q="再構築"))
     assert [hit.title for hit in results.hits] == ["再構築の団体"]
+
+
+def test_a_refused_rebuild_keeps_the_old_index_and_stops_reading(es_backend, site_tree):
+    StakeholderFactory(title="残る団体", summary="索引はそのままです。")
+    services.rebuild(es_backend)
+    client = es_backend.client()
+    before = set(client.indices.get_alias(name=es_backend.alias))
+    good = next(services.all_sources())
+    read = []
+
+    def sources():
+        """One document Elasticsearch refuses (a date it cannot parse), then many good ones."""
+        yield {**good, "date": "いつか"}
+        for n in range(20_000):
+            read.append(n)
+            yield {**good, "page_id": 1_000_000 + n}
+
+    with pytest.raises(Exception, match="いつか|parse|failed"):
+        es_backend.rebuild(sources(), chunk=100)
+    assert set(client.indices.get_alias(name=es_backend.alias)) == before  # still served
+    assert len(client.indices.get(index=f"{es_backend.alias}*")) == 1  # the new one dropped
+    assert len(read) < 20_000  # the refusal stopped the reading
+    results = es_backend.search(SearchParams(q="残る"))
+    assert [hit.title for hit in results.hits] == ["残る団体"]
+
+
+def test_a_refusal_of_the_last_document_is_raised_not_waited_for(es_backend, site_tree):
+    """The refusal comes back after every page was read: the rebuild raises (it once waited
+    forever for a page that would never come)."""
+    StakeholderFactory(title="残る団体", summary="索引はそのままです。")
+    services.rebuild(es_backend)
+    good = next(services.all_sources())
+    sources = [{**good, "page_id": 1_000_000 + n} for n in range(50)]
+    sources.append({**good, "date": "いつか"})
+
+    with pytest.raises(Exception, match="いつか|parse|failed"):
+        es_backend.rebuild(iter(sources), chunk=10)
+    assert [hit.title for hit in es_backend.search(SearchParams(q="残る")).hits] == ["残る団体"]
