@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils.translation import gettext as _
 
-from openlab.chat import services
+from openlab.chat import fanout, services
 from openlab.chat.services import ChatError
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,10 @@ PRESENCE_PUSH_MAX = 50
 CLOSE_NOT_ALLOWED = 4403
 CLOSE_LOGGED_OUT = 4401
 CLOSE_LAYER_DOWN = 4503
+
+
+class NotAllowed(Exception):
+    """The session ended or the member was removed since the socket opened."""
 
 
 def parse_frame(text):
@@ -107,6 +111,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.group, self.channel_name)
         self.joined = True
         await self.accept()
+        try:
+            await fanout.join(self.channel_layer, self.room_id, self)
+        except Exception:  # noqa: BLE001 - e.g. Redis is down: the client retries later
+            await self.close_layer_down()
+            return
         await database_sync_to_async(services.presence_join)(
             self.room_id, self.user, self.channel_name
         )
@@ -118,6 +127,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             self.watchdog.cancel()
         if not self.joined:
             return
+        await fanout.leave(self.channel_layer, self.room_id, self)
         with contextlib.suppress(Exception):
             await database_sync_to_async(services.presence_leave)(self.channel_name)
         with contextlib.suppress(Exception):
@@ -127,6 +137,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     @database_sync_to_async
     def allowed(self):
+        return self.allowed_now()
+
+    def allowed_now(self):
         user = self.user
         if user is None or not user.is_authenticated:
             return False
@@ -149,10 +162,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
                     # reconnects and fetches what it missed.
                     await self.channel_layer.group_add(self.group, self.channel_name)
                 except Exception:  # noqa: BLE001
-                    await self.send_error(
-                        ChatError("layer_down", _("配信が一時的に止まっています。再接続します。"))
-                    )
-                    await self.close(code=CLOSE_LAYER_DOWN)
+                    await self.close_layer_down()
                     return
         except asyncio.CancelledError:
             pass
@@ -160,20 +170,34 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def still_allowed(self):
         if await self.allowed():
             return True
+        await self.close_not_allowed()
+        return False
+
+    async def close_not_allowed(self):
         await self.send_error(ChatError("closed", _("ログアウトしたか、ルームから外れました。")))
         await self.close(code=CLOSE_LOGGED_OUT)
-        return False
 
     # --- frames from the client ---------------------------------------------------------
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not await self.still_allowed():
-            return
         try:
             kind, data = parse_frame(text_data)
             await getattr(self, f"on_{kind}")(data)
+        except NotAllowed:
+            await self.close_not_allowed()
         except ChatError as error:
             await self.send_error(error, key=self._key(text_data))
+
+    async def as_member(self, function, *args):
+        """`function(*args)` in a database thread, once the session and the membership are
+        checked again in that same call: every frame is checked, at the cost of one hop."""
+
+        def checked():
+            if not self.allowed_now():
+                raise NotAllowed
+            return function(*args)
+
+        return await database_sync_to_async(checked)()
 
     @staticmethod
     def _key(text_data):
@@ -184,7 +208,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return None
 
     async def on_message(self, data):
-        payload = await database_sync_to_async(self.store_message)(data["body"], data["key"])
+        payload = await self.as_member(self.store_message, data["body"], data["key"])
         await self.send_json({"type": "ack", "key": data["key"], "id": payload["id"],
                               "message": payload})  # fmt: skip
         await self.group_send(services.frame_event("message", payload))
@@ -194,24 +218,22 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return services.serialize(message)
 
     async def on_edit(self, data):
-        message = await database_sync_to_async(services.edit_message)(
-            self.user, data["id"], data["body"]
-        )
+        message = await self.as_member(services.edit_message, self.user, data["id"], data["body"])
         await self.group_send(services.update_event(message))
 
     async def on_delete(self, data):
-        message = await database_sync_to_async(services.delete_message)(self.user, data["id"])
+        message = await self.as_member(services.delete_message, self.user, data["id"])
         await self.group_send(services.update_event(message))
 
     async def on_report(self, data):
-        await database_sync_to_async(services.report_message)(self.user, data["id"], data["reason"])
+        await self.as_member(services.report_message, self.user, data["id"], data["reason"])
         await self.send_json({"type": "reported", "id": data["id"]})
 
     async def on_read(self, data):
-        await database_sync_to_async(services.mark_read)(self.user, self.room_id, data["id"])
+        await self.as_member(services.mark_read, self.user, self.room_id, data["id"])
 
     async def on_sync(self, data):
-        messages, more = await database_sync_to_async(self.fetch_after)(data["after"])
+        messages, more = await self.as_member(self.fetch_after, data["after"])
         await self.send_json({"type": "history", "messages": messages, "more": more})
 
     def fetch_after(self, after):
@@ -219,7 +241,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return [services.serialize(m) for m in messages], more
 
     async def on_ping(self, data):
-        presence, last_id = await database_sync_to_async(self.heartbeat)()
+        presence, last_id = await self.as_member(self.heartbeat)
         await self.send_json({"type": "pong", "last_id": last_id, **presence})
 
     def heartbeat(self):
@@ -229,22 +251,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return services.online_users(self.room_id), services.last_message_id(self.room_id)
 
     # --- events from the room's group ------------------------------------------------------
-
-    async def dispatch(self, message):
-        # Channels runs close_old_connections() in the database thread before every event
-        # (AsyncConsumer.dispatch). A broadcast frame touches no database, and in a room of 200
-        # that hop, through the one thread all the process's queries share, cost more than
-        # the sending itself: 50 messages/s made 10,000 hops/s. Every database call here goes
-        # through database_sync_to_async, which closes old connections itself.
-        if message["type"] == "chat.frame":
-            await self.chat_frame(message)
-        else:
-            await super().dispatch(message)
-
-    async def chat_frame(self, event):
-        """A message, update or presence frame, serialised once by whoever broadcast it:
-        every socket in the room forwards the same text (200 sockets, one json.dumps)."""
-        await self.send(text_data=event["text"])
 
     async def chat_removed(self, event):
         if event["user_id"] == self.user.pk:
@@ -257,13 +263,18 @@ class ChatConsumer(AsyncWebsocketConsumer):
         """Broadcast a stored change. If the channel layer is down, say so and close, so the
         client reconnects and fetches what it missed once the layer is back."""
         try:
-            await self.channel_layer.group_send(self.group, event)
+            await self.channel_layer.group_send(
+                services.broadcast_group(self.room_id, event), event
+            )
         except Exception:  # noqa: BLE001 - e.g. Redis is down; the database has the message
             logger.warning("chat: channel layer unavailable for room %s", self.room_id)
-            await self.send_error(
-                ChatError("layer_down", _("配信が一時的に止まっています。再接続します。"))
-            )
-            await self.close(code=CLOSE_LAYER_DOWN)
+            await self.close_layer_down()
+
+    async def close_layer_down(self):
+        await self.send_error(
+            ChatError("layer_down", _("配信が一時的に止まっています。再接続します。"))
+        )
+        await self.close(code=CLOSE_LAYER_DOWN)
 
     async def announce_presence(self, joined=True):
         """Small rooms hear every join and leave at once; in a large room (more than
@@ -273,7 +284,9 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if joined:
             await self.send_json({"type": "presence", **presence})
         if presence["count"] <= PRESENCE_PUSH_MAX:
-            await self.channel_layer.group_send(self.group, services.presence_event(presence))
+            event = services.presence_event(presence)
+            group = services.broadcast_group(self.room_id, event)
+            await self.channel_layer.group_send(group, event)
 
     async def send_error(self, error, key=None):
         frame = {"type": "error", "code": error.code, "reason": error.message}

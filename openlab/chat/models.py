@@ -40,10 +40,6 @@ class Room(models.Model):
     def __str__(self):
         return self.title
 
-    @property
-    def group_name(self):
-        return f"chat.room.{self.pk}"
-
     def get_absolute_url(self):
         return f"/chat/{self.pk}/"
 

@@ -61,7 +61,21 @@ def display_name(user):
 
 
 def group_name(room_id):
+    """The room's group of sockets: each member's socket hears removals through it."""
     return f"chat.room.{int(room_id)}"
+
+
+def frames_group_name(room_id):
+    """The room's frames (messages, updates, presence): one channel per process listens and
+    forwards each frame to its sockets in the room (openlab/chat/fanout.py)."""
+    return f"chat.room.{int(room_id)}.frames"
+
+
+def broadcast_group(room_id, event):
+    """Where `event` goes: frames to the room's frames group, anything else to its sockets."""
+    if event["type"] == "chat.frame":
+        return frames_group_name(room_id)
+    return group_name(room_id)
 
 
 # --- who may be where ---------------------------------------------------------------
@@ -489,8 +503,9 @@ def serialize(message):
 
 def frame_event(kind, payload):
     """The channel-layer event that carries a `message` or `update` frame to a room. The frame
-    is JSON text made here, once: each socket forwards it as it is (consumers.chat_frame), so a
-    room of 200 costs one serialisation, not 200, and consumers touch no database."""
+    is JSON text made here, once: each process forwards it as it is to its sockets in the room
+    (openlab/chat/fanout.py), so a room of 200 costs one serialisation, not 200, and no
+    database."""
     frame = {"type": kind, "message": payload}
     return {"type": "chat.frame", "text": json.dumps(frame, ensure_ascii=False)}
 
@@ -682,7 +697,7 @@ def publish(room_id, event):
     """Send `event` to the room's sockets. A channel layer that is down is logged, not raised:
     the change is already stored and clients fetch it when they reconnect."""
     try:
-        async_to_sync(get_channel_layer().group_send)(group_name(room_id), event)
+        async_to_sync(get_channel_layer().group_send)(broadcast_group(room_id, event), event)
     except Exception:  # noqa: BLE001 - the layer may be down; the database has the truth
         logger.warning("chat: could not broadcast to room %s", room_id, exc_info=True)
         return False
