@@ -52,6 +52,8 @@ class RoomFanout:
             text = event.get("text")
             if not isinstance(text, str):
                 continue
+            # In order, one socket after another: uvicorn's (sans-I/O) WebSocket send only
+            # hands the bytes to the transport, so a slow reader holds up no one else.
             for socket in list(self.sockets):
                 try:
                     await socket.send(text_data=text)
