@@ -104,7 +104,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.room_id = int(self.scope["url_route"]["kwargs"]["room_id"])
         session = self.scope.get("session")
         self.session_key = getattr(session, "session_key", None)
-        if not await self.allowed():
+        if not await database_sync_to_async(self.allowed)():
             await self.close(code=CLOSE_NOT_ALLOWED)
             return
         self.group = services.group_name(self.room_id)
@@ -135,11 +135,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
         with contextlib.suppress(Exception):
             await self.announce_presence(joined=False)
 
-    @database_sync_to_async
     def allowed(self):
-        return self.allowed_now()
-
-    def allowed_now(self):
+        """The session is still valid and the user still a member (in a database thread)."""
         user = self.user
         if user is None or not user.is_authenticated:
             return False
@@ -168,7 +165,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             pass
 
     async def still_allowed(self):
-        if await self.allowed():
+        if await database_sync_to_async(self.allowed)():
             return True
         await self.close_not_allowed()
         return False
@@ -193,7 +190,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         checked again in that same call: every frame is checked, at the cost of one hop."""
 
         def checked():
-            if not self.allowed_now():
+            if not self.allowed():
                 raise NotAllowed
             return function(*args)
 
@@ -284,9 +281,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if joined:
             await self.send_json({"type": "presence", **presence})
         if presence["count"] <= PRESENCE_PUSH_MAX:
-            event = services.presence_event(presence)
-            group = services.broadcast_group(self.room_id, event)
-            await self.channel_layer.group_send(group, event)
+            await self.group_send(services.presence_event(presence))
 
     async def send_error(self, error, key=None):
         frame = {"type": "error", "code": error.code, "reason": error.message}
