@@ -35,6 +35,14 @@ def only_public_or_own_pages_for_partners(pages, request):
     return pages.filter(id__in=list(visible.values_list("pk", flat=True)))
 
 
+@hooks.register("construct_reports_menu")
+def page_types_report_for_facilitators(request, menu_items):
+    """The page-types report names each type's latest edited page by its draft title:
+    partners are refused it (openlab.accounts.partner_access.PartnerAdminPageGuard)."""
+    if not sees_every_page(request.user):
+        menu_items[:] = [item for item in menu_items if item.name != "page-types-usage"]
+
+
 @hooks.register("before_move_page")
 def refuse_move_confirmation(request, page_to_move, destination):
     """Wagtail checks the move itself only on POST; its confirmation page would show the

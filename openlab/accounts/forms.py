@@ -17,6 +17,36 @@ class PartnerPageForm(WagtailAdminPageForm):
 
     OWNER_FIELDS = {"projectpage": "lead", "eventpage": "organisers"}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self, "for_user", None)
+        if user is not None and not is_facilitator(user):
+            self.offer_only_visible_pages(user)
+
+    def offer_only_visible_pages(self, user):
+        """Page choices (partners, organisers, related events...) list only published pages
+        and the partner's own, plus what the page already names: never another
+        organisation's draft, a child's report in moderation or a pending application."""
+        from django.db.models import Q
+        from wagtail.models import Page
+
+        from openlab.accounts.partner_access import partner_page_filter
+
+        for name, field in self.fields.items():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or not issubclass(queryset.model, Page):
+                continue
+            current = set()
+            if self.instance.pk:
+                value = getattr(self.instance, name, None)
+                if hasattr(value, "all"):
+                    current = {page.pk for page in value.all()}
+                elif getattr(self.instance, f"{name}_id", None):
+                    current = {getattr(self.instance, f"{name}_id")}
+            field.queryset = queryset.filter(
+                Q(live=True) | partner_page_filter(user) | Q(pk__in=current)
+            )
+
     def clean(self):
         cleaned = super().clean()
         user = getattr(self, "for_user", None)

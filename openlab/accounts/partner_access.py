@@ -231,3 +231,95 @@ def connect_signals():
         sender=PartnerMembership,
         dispatch_uid="partner_access_membership_deleted",
     )
+
+
+# --- admin views that name pages by id ---------------------------------------------------
+def explorable_page_ids(user):
+    """Pages a partner may open in the explorer and the bulk actions (which show the
+    draft title): their own pages and the way to them."""
+    from wagtail.models import Page
+
+    return set(Page.objects.filter(partner_page_filter(user)).values_list("pk", flat=True))
+
+
+def choosable_page_ids(user):
+    """Pages a partner may see in the page chooser: published pages whose title is the
+    public one, and their own."""
+    from wagtail.models import Page
+
+    public = Q(live=True, has_unpublished_changes=False)
+    return set(Page.objects.filter(public | partner_page_filter(user)).values_list("pk", flat=True))
+
+
+def _requested_page_ids(request, match):
+    """The page ids an admin view will show: its URL's page id, or the `id` list of a
+    chooser or bulk action ("all" means every child of `childOf`). None for a view that
+    names no page."""
+    from wagtail.models import Page
+
+    if "parent_page_id" in match.kwargs:
+        return [str(match.kwargs["parent_page_id"])]
+    ids = request.GET.getlist("id")
+    if "all" in ids:
+        parent = request.GET.get("childOf", "")
+        children = Page.objects.filter(pk=parent).first() if parent.isdigit() else None
+        if children is None:
+            return ["all"]  # refused: a partner's "all" must name a parent they may see
+        ids = [parent, *(str(pk) for pk in children.get_children().values_list("pk", flat=True))]
+    return ids
+
+
+# url name -> which pages a partner may see there
+_PAGE_VIEWS = {
+    "wagtailadmin_explore": explorable_page_ids,
+    "wagtailadmin_explore_results": explorable_page_ids,
+    "wagtailadmin_choose_page_child": choosable_page_ids,
+    "wagtailadmin_choose_page_chosen_multiple": choosable_page_ids,
+    "wagtail_bulk_action": explorable_page_ids,
+}
+# Lists every page type with its latest edited page (by draft title): facilitators only.
+_FACILITATOR_VIEWS = {
+    "wagtailadmin_reports:page_types_usage",
+    "wagtailadmin_reports:page_types_usage_results",
+}
+
+
+class PartnerAdminPageGuard:
+    """Refuses (403) a partner any Wagtail admin view that would show a page they may not
+    see, by the page ids it is given.
+
+    Wagtail has no hook for these: the explorer and the page chooser show the title of the
+    page named in the URL, the bulk-action confirmations and the chooser's "chosen" step
+    the titles of every `id` in the query string, whatever the user's permissions, and
+    page ids are sequential. The listings themselves are filtered by the hooks in
+    stakeholders.wagtail_hooks. Facilitators, and whoever may not enter the admin at all
+    (Wagtail sends them to sign in), pass through.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.core.exceptions import PermissionDenied
+
+        match = request.resolver_match
+        name = match.view_name if match else ""
+        if name not in _PAGE_VIEWS and name not in _FACILITATOR_VIEWS:
+            return None
+        user = request.user
+        if not user.has_perm("wagtailadmin.access_admin") or sees_every_page(user):
+            return None
+        if name in _FACILITATOR_VIEWS:
+            raise PermissionDenied
+        if name == "wagtail_bulk_action" and (
+            view_kwargs.get("app_label"),
+            view_kwargs.get("model_name"),
+        ) != ("wagtailcore", "page"):
+            return None
+        requested = set(_requested_page_ids(request, match))
+        if requested and not requested <= {str(pk) for pk in _PAGE_VIEWS[name](user)}:
+            raise PermissionDenied
+        return None

@@ -272,13 +272,11 @@ def contains(body, text):
     return text.encode() in body or json.dumps(text)[1:-1].encode() in body
 
 
-def leaked_secrets(role, body, known_leak=False):
+def leaked_secrets(role, body):
     return [
         secret
         for secret, seen_by in SECRETS.items()
-        if role not in seen_by
-        and not (known_leak and secret in table.DRAFT_TITLES)
-        and contains(body, secret)
+        if role not in seen_by and contains(body, secret)
     ]
 
 
@@ -317,7 +315,7 @@ def check(where, role, case, expected, response, error, ids):
             )
     if expected.marker and not contains(body, fill(expected.marker, ids)):
         problems.append(f"{where}: the answer does not contain {fill(expected.marker, ids)!r}")
-    leaks = leaked_secrets(role, body, known_leak=bool(case.known_leak))
+    leaks = leaked_secrets(role, body)
     if leaks:
         problems.append(f"{where}: shows {role} data they must not see: {leaks}")
     return problems
