@@ -3,17 +3,38 @@
 One VEVENT per event: a recurring event carries its RRULE, EXDATE for the
 cancelled dates and an extra VEVENT (same UID, RECURRENCE-ID) for each moved
 date. Times carry TZID=Asia/Tokyo with a VTIMEZONE.
+
+Every text people wrote goes through ``text()``: a line break or control character in a
+title, venue or note can neither break the file nor add a property to it. The online
+link of an event taking registrations is never written: only confirmed registrants get
+it, by e-mail.
 """
 
 import datetime as dt
+import re
 
 from django.conf import settings
 from django.utils import timezone
-from icalendar import Calendar, Event, Timezone, TimezoneStandard, vRecur
+from django.utils.translation import gettext as _
+from icalendar import Calendar, Event, Timezone, TimezoneStandard, vRecur, vText
 
 from events.recurrence import TOKYO, local
 
 PRODID = "-//Higashimurayama SDGs Open Lab//openlab events//JA"
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x1f\x7f]")  # RFC 5545 TEXT allows HTAB only
+
+
+def text(value, multiline=False):
+    """A TEXT value from what people wrote: line breaks made plain newlines (escaped as
+    "\\n" by icalendar) or, for one-line properties, spaces; other control characters
+    dropped."""
+    value = _CONTROL.sub("", _LINE_BREAK.sub("\n", str(value or "")))
+    if not multiline:
+        value = " ".join(part.strip() for part in value.split("\n") if part.strip())
+    return vText(value)
 
 
 def _domain():
@@ -44,7 +65,7 @@ def new_calendar(name):
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", text(name))
     calendar.add("x-wr-timezone", "Asia/Tokyo")
     calendar.add_component(tokyo_vtimezone())
     return calendar
@@ -74,26 +95,32 @@ def _base_vevent(event, start, end, page_url, stamp):
     vevent = Event()
     vevent.add("uid", uid(event))
     vevent.add("dtstamp", stamp)
-    vevent.add("summary", event.title)
+    vevent.add("summary", text(event.title))
     if event.all_day:
         vevent.add("dtstart", local(start).date())
         vevent.add("dtend", local(end).date() + dt.timedelta(days=1))
     else:
         vevent.add("dtstart", local(start))
         vevent.add("dtend", local(end))
-    description = "\n\n".join(part for part in [event.summary, page_url] if part)
-    vevent.add("description", description)
-    location = "、".join(part for part in [event.venue_name, event.venue_address] if part)
+    vevent.add("description", text(_description(event, page_url), multiline=True))
+    location = "、".join(
+        str(text(part)) for part in [event.venue_name, event.venue_address] if text(part)
+    )
     if event.online_url and not location:
-        location = event.online_url
+        # The link itself only when anyone may join; otherwise registrants get it by e-mail.
+        location = _("オンライン") if event.takes_registrations else event.online_url
     if location:
-        vevent.add("location", location)
+        vevent.add("location", text(location))
     if event.latitude is not None and event.longitude is not None:
         vevent.add("geo", (float(event.latitude), float(event.longitude)))
     vevent.add("url", page_url)
     if event.last_published_at:
         vevent.add("last-modified", event.last_published_at)
     return vevent
+
+
+def _description(event, page_url, note=""):
+    return "\n\n".join(part for part in [note, event.summary, page_url] if part)
 
 
 def event_components(event, exceptions, page_url, stamp):
@@ -121,7 +148,7 @@ def event_components(event, exceptions, page_url, stamp):
             moved = _base_vevent(event, row.start, row.end, page_url, stamp)
             moved.add("recurrence-id", _original_start(event, row.original_date))
             if row.note:
-                moved["description"] = f"{row.note}\n\n{moved['description']}"
+                moved["description"] = text(_description(event, page_url, row.note), True)
             components.append(moved)
     return components
 
