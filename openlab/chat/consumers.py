@@ -47,7 +47,11 @@ FRAMES = {
     "sync": {"after": int},
     "ping": {},
 }
-MAX_FRAME_CHARS = 20_000
+# The length rule counts characters of the message (services.MAX_MESSAGE_LENGTH), not bytes of
+# the frame: a client may escape every character (Python's json.dumps writes a Japanese one as
+# \uXXXX, six characters, and one outside the BMP as a surrogate pair, twelve). The hard cap on
+# the frame leaves room for the longest message escaped so, and refuses anything bigger.
+MAX_FRAME_CHARS = 12 * services.MAX_MESSAGE_LENGTH + 1_000
 
 PRESENCE_PUSH_MAX = 50
 
@@ -85,7 +89,7 @@ def parse_frame(text):
         value = data.get(name)
         if name not in data or not isinstance(value, expected) or isinstance(value, bool):
             raise ChatError("bad_field", _("項目「%(f)s」がないか、型が違います。") % {"f": name})
-    if kind == "message" and len(data["body"]) > services.MAX_MESSAGE_LENGTH:
+    if kind in ("message", "edit") and len(data["body"]) > services.MAX_MESSAGE_LENGTH:
         raise ChatError(
             "too_long",
             _("メッセージは%(max)d文字以内にしてください（%(len)d文字）。")
@@ -215,15 +219,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
         return services.serialize(message)
 
     async def on_edit(self, data):
-        message = await self.as_member(services.edit_message, self.user, data["id"], data["body"])
+        message = await self.as_member(
+            services.edit_message, self.user, self.room_id, data["id"], data["body"]
+        )
         await self.group_send(services.update_event(message))
 
     async def on_delete(self, data):
-        message = await self.as_member(services.delete_message, self.user, data["id"])
+        message = await self.as_member(services.delete_message, self.user, self.room_id, data["id"])
         await self.group_send(services.update_event(message))
 
     async def on_report(self, data):
-        await self.as_member(services.report_message, self.user, data["id"], data["reason"])
+        await self.as_member(
+            services.report_message, self.user, data["id"], data["reason"], self.room_id
+        )
         await self.send_json({"type": "reported", "id": data["id"]})
 
     async def on_read(self, data):

@@ -165,3 +165,17 @@ class UnreadEmail(models.Model):
 
     def __str__(self):
         return f"{self.user_id} @ {self.room_id} {self.day}"
+
+
+class Action(models.Model):
+    """An edit or a delete, kept for the rate limit only (messages count by their own
+    created_at): rows older than the window are dropped as the user acts again."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "at"])]
+
+    def __str__(self):
+        return f"{self.user_id} @ {self.at}"

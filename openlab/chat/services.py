@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from openlab.accounts.models import PartnerMembership, Role
 from openlab.accounts.permissions import approved_stakeholder_ids, is_ambassador
-from openlab.chat.models import Membership, Message, Presence, Report, Room
+from openlab.chat.models import Action, Membership, Message, Presence, Report, Room
 
 logger = logging.getLogger(__name__)
 
@@ -298,15 +298,7 @@ def send_message(user, room_id, body, client_key):
     mentioned, offline = _who_to_tell(user, room_id, body)
     try:
         with transaction.atomic():
-            # One sender at a time: the rate limit holds across processes.
-            get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-            since = timezone.now() - dt.timedelta(seconds=RATE_LIMIT_SECONDS)
-            recent = Message.objects.filter(sender=user, created_at__gte=since).count()
-            if recent >= RATE_LIMIT_COUNT:
-                raise ChatError(
-                    "slow_down",
-                    _("送信が速すぎます。少し待ってから送ってください（10秒間に10件まで）。"),
-                )
+            _check_rate(user)
             message = Message.objects.create(
                 room_id=room_id, sender=user, body=body, client_key=client_key
             )
@@ -320,6 +312,32 @@ def send_message(user, room_id, body, client_key):
             raise
         return existing, False
     return message, True
+
+
+def _check_rate(user, record=False):
+    """Messages, edits and deletes share one limit: RATE_LIMIT_COUNT in RATE_LIMIT_SECONDS
+    per user (200 edits in 4 s reached every member before). Called inside the writing
+    transaction; the user's row lock makes it hold across processes. `record`: the action
+    is an edit or a delete (a message counts by its own created_at)."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    since = now - dt.timedelta(seconds=RATE_LIMIT_SECONDS)
+    Action.objects.filter(user=user, at__lt=since).delete()
+    recent = (
+        Message.objects.filter(sender=user, created_at__gte=since).count()
+        + Action.objects.filter(user=user, at__gte=since).count()
+    )
+    if recent >= RATE_LIMIT_COUNT:
+        raise ChatError(
+            "slow_down",
+            _(
+                "送信・編集・削除が速すぎます。少し待ってからもう一度どうぞ"
+                "（合わせて%(seconds)d秒間に%(count)d件まで）。"
+            )
+            % {"seconds": RATE_LIMIT_SECONDS, "count": RATE_LIMIT_COUNT},
+        )
+    if record:
+        Action.objects.create(user=user, at=now)
 
 
 def _existing(user, client_key):
@@ -394,9 +412,13 @@ def _tell(message, mentioned, offline):
             )
 
 
-def _own_message(user, message_id):
+def _own_message(user, room_id, message_id):
+    """The user's own visible message in `room_id`. A message of another room is "not found"
+    even where the user is a member too: a frame acts only in its own socket's room."""
     message = (
-        Message.objects.select_related("sender__profile").filter(pk=message_id).first()
+        Message.objects.select_related("sender__profile")
+        .filter(pk=message_id, room_id=room_id)
+        .first()
         if isinstance(message_id, int)
         else None
     )
@@ -410,24 +432,28 @@ def _own_message(user, message_id):
 
 
 @transaction.atomic
-def edit_message(user, message_id, body):
-    message = _own_message(user, message_id)
-    message.body = clean_body(body)
+def edit_message(user, room_id, message_id, body):
+    message = _own_message(user, room_id, message_id)
+    body = clean_body(body)
+    _check_rate(user, record=True)
+    message.body = body
     message.edited_at = timezone.now()
     message.save(update_fields=["body", "edited_at"])
     return message
 
 
 @transaction.atomic
-def delete_message(user, message_id):
-    message = _own_message(user, message_id)
+def delete_message(user, room_id, message_id):
+    message = _own_message(user, room_id, message_id)
+    _check_rate(user, record=True)
     message.deleted_at = timezone.now()
     message.save(update_fields=["deleted_at"])
     return message
 
 
-def report_message(user, message_id, reason=""):
-    """Any member who can see a message may report it (once)."""
+def report_message(user, message_id, reason="", room_id=None):
+    """Any member who can see a message may report it (once); from a room's socket, only a
+    message of that room (`room_id`)."""
     if not isinstance(reason, str):
         raise ChatError("invalid_reason", _("通報の理由は文字列で送ってください。"))
     reason = reason.strip()
@@ -439,6 +465,8 @@ def report_message(user, message_id, reason=""):
             _("通報の理由は%(max)d文字以内にしてください。") % {"max": MAX_REASON_LENGTH},
         )
     message = Message.objects.filter(pk=message_id).first() if isinstance(message_id, int) else None
+    if room_id is not None and message is not None and message.room_id != int(room_id):
+        message = None
     if message is None or not can_join(user, message.room_id):
         raise ChatError("not_found", _("メッセージが見つかりません。"))
     report, _created = Report.objects.get_or_create(

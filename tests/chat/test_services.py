@@ -187,16 +187,16 @@ def test_more_than_ten_in_ten_seconds_is_refused(people, room):
 def test_edit_and_delete_only_own_messages(people, room):
     message, _ = services.send_message(people["alice"], room.pk, "こんにちは", "key-edit-01")
     with pytest.raises(ChatError) as refused:
-        services.edit_message(people["bob"], message.pk, "乗っ取り")
+        services.edit_message(people["bob"], room.pk, message.pk, "乗っ取り")
     assert refused.value.code == "forbidden"
-    edited = services.edit_message(people["alice"], message.pk, "こんばんは")
+    edited = services.edit_message(people["alice"], room.pk, message.pk, "こんばんは")
     data = services.serialize(edited)
     assert data["body"] == "こんばんは" and data["edited"]
-    deleted = services.delete_message(people["alice"], message.pk)
+    deleted = services.delete_message(people["alice"], room.pk, message.pk)
     data = services.serialize(deleted)
     assert data["deleted"] and data["body"] == ""
     with pytest.raises(ChatError):
-        services.edit_message(people["alice"], message.pk, "復活")
+        services.edit_message(people["alice"], room.pk, message.pk, "復活")
 
 
 def test_mentions_notify_the_mentioned_member(people, room):

@@ -9,6 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 ORIGIN = (b"origin", b"http://testserver")
+HOST = (b"host", b"testserver")  # the origin check compares the Origin with the served host
 
 
 def run_in_thread(function):
@@ -46,7 +47,7 @@ async def connect(room_id, user=None, origin=ORIGIN, session_key=None):
     """A communicator against openlab.asgi.application; returns (communicator, connected)."""
     from openlab.asgi import application
 
-    headers = [] if origin is None else [origin]
+    headers = [HOST] if origin is None else [HOST, origin]
     if user is not None and session_key is None:
         session_key = await sync_to_async(session_key_for)(user)
     if session_key:

@@ -1352,8 +1352,11 @@ TABLE = {
 
 # The chat WebSocket: connecting as each role, to A's project room and to B's.
 WEBSOCKET_TABLE = {
-    "ws/chat/<int:room_id>/": {
+    "ws/chat/<dbid:room_id>/": {
         "{room_a}": each(False, partner_a=True, facilitator=True),
         "{room_b}": each(False, partner_b=True, facilitator=True),
+        "99999999999999999999": each(False),  # too long for an id: no route, closed
     },
+    # Any other WebSocket path is closed cleanly (it raised in the server).
+    "": {path: each(False) for path in ("ws/chat/abc/", "ws/chat/1e20/", "ws/chat/1", "ws/x/")},
 }

@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,7 +35,7 @@ from django.utils import timezone
 from PIL import Image as PILImage
 
 from tests.accounts.conftest import roles  # noqa: F401 - the shared role fixture
-from tests.chat.wsutil import ORIGIN, run_async, session_key_for
+from tests.chat.wsutil import HOST, ORIGIN, run_async, session_key_for
 from tests.reliability import crawl_table as table
 from tests.reliability.crawl_table import ROLES, SECRETS
 
@@ -445,7 +446,7 @@ async def _open_socket(path, user):
     """A WebSocket through the real ASGI application, signed in by session cookie."""
     from openlab.asgi import application
 
-    headers = [ORIGIN]
+    headers = [HOST, ORIGIN]
     if user is not None:
         session_key = await sync_to_async(session_key_for)(user)
         headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={session_key}".encode()))
@@ -476,7 +477,9 @@ def test_chat_websocket_as_every_role(roles):  # noqa: F811
     async def scenario():
         for route, paths in table.WEBSOCKET_TABLE.items():
             for path_template, expected in paths.items():
-                path = "/" + fill(route.replace("<int:room_id>", path_template), ids)
+                # A route without a room id (the catch-all) lists whole paths.
+                pattern = re.sub(r"<\w+:room_id>", path_template, route)
+                path = "/" + fill(pattern if pattern != route else path_template, ids)
                 for role in ROLES:
                     where = f"{role}: WebSocket {path} [{route}]"
                     communicator, connected = await _open_socket(path, people.get(role))

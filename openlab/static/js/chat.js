@@ -229,6 +229,12 @@
     onlineEl.textContent = strings.online + " " + names + more;
   }
 
+  /* A frame about a message of another room is ignored: the page shows its own room only,
+   * whatever a server or a proxy sends down this socket. */
+  function ofThisRoom(message) {
+    return !!message && String(message.room) === String(roomId);
+  }
+
   function onFrame(event) {
     lastFrameAt = Date.now();
     var data;
@@ -238,12 +244,16 @@
       return;
     }
     if (data.type === "message" || data.type === "ack" || data.type === "update") {
+      if (!ofThisRoom(data.message)) {
+        return;
+      }
       upsert(data.message);
       if (data.type !== "update") {
         scrollToEnd();
         scheduleRead();
       }
     } else if (data.type === "history") {
+      data.messages = data.messages.filter(ofThisRoom);
       data.messages.forEach(upsert);
       if (data.messages.length) {
         syncedId = Math.max(syncedId, data.messages[data.messages.length - 1].id);
@@ -401,7 +411,7 @@
         // Keep the message that was on top where it was on screen.
         var heightBefore = log.scrollHeight;
         var topBefore = log.scrollTop;
-        data.messages.forEach(upsert);
+        data.messages.filter(ofThisRoom).forEach(upsert);
         olderButton.hidden = !data.has_more;
         log.scrollTop = topBefore + (log.scrollHeight - heightBefore);
       })
