@@ -16,6 +16,11 @@ urlpatterns = [
     path("sdgs/<str:number>/", views.sdg_detail, name="sdg_detail"),
     path("admin/login/", views.site_login, name="admin_login"),
     path("django-admin/login/", views.site_login, name="django_admin_login"),
+    # Wagtail's own view, plus a message saying what was approved or sent back.
+    path(
+        "admin/pages/workflow/action/<int:page_id>/<slug:action_name>/<int:task_state_id>/",
+        views.workflow_action,
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -3,8 +3,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from wagtail.admin import messages as admin_messages
+from wagtail.admin.auth import require_admin_access
+from wagtail.admin.utils import get_latest_str
+from wagtail.admin.views.pages.workflow import WorkflowActionView
+from wagtail.models import TaskState
 
 from openlab import sdgs
 from openlab.health import run_checks
@@ -67,3 +73,23 @@ def site_login(request):
 def trivial(request):
     """The 20-byte baseline of the benchmarks (only routed when OPENLAB_BENCH_ENDPOINTS)."""
     return HttpResponse(b"01234567890123456789", content_type="text/plain")
+
+
+class WorkflowActionWithMessage(WorkflowActionView):
+    """Wagtail's workflow action (承認 / 変更をリクエスト from the admin dashboard's list of
+    pages awaiting review), which redirects without a word: here it says what was done."""
+
+    def post(self, request, *args, **kwargs):
+        response = super().post(request, *args, **kwargs)
+        self.task_state.refresh_from_db()
+        title = get_latest_str(self.object)
+        if self.task_state.status == TaskState.STATUS_APPROVED:
+            admin_messages.success(request, _("「%(title)s」を承認しました。") % {"title": title})
+        elif self.task_state.status == TaskState.STATUS_REJECTED:
+            admin_messages.success(
+                request, _("「%(title)s」の変更をリクエストしました。") % {"title": title}
+            )
+        return response
+
+
+workflow_action = require_admin_access(WorkflowActionWithMessage.as_view())

@@ -8,9 +8,12 @@ import datetime as dt
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import UploadedFile
+from django.forms.models import BaseModelFormSet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from modelcluster.forms import BaseChildFormSet
 from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import InlinePanel
 
 from openlab import sdgs
 from openlab.accounts.forms import PartnerPageForm
@@ -58,6 +61,47 @@ class ReportPageForm(WagtailAdminPageForm):
             for form in photos.forms:
                 take_admin_photo(form)
         return cleaned
+
+
+class RevisionChildFormSet(BaseChildFormSet):
+    """Inline rows that exist only in the page's latest revision keep their files.
+
+    A row saved in a revision but never in the database (a child's new photo sent with a
+    fixed report, or a photo added in the admin and saved as a draft) has no id. On POST,
+    modelcluster builds a blank row for an empty id, and a file input never posts the file
+    it shows, so the required photo was missing: 「写真 この項目は必須です」, and the
+    report could not be approved. Here such a row is the revision's own row (the one the
+    form showed at the same place), and it is kept when it was not changed."""
+
+    def _construct_form(self, i, **kwargs):
+        if self.is_bound and i < self.initial_form_count():
+            pk_key = f"{self.add_prefix(i)}-{self.model._meta.pk.name}"
+            if self.data.get(pk_key, "") == "":
+                kwargs["instance"] = self.get_queryset()[i]
+                # Past modelcluster's own, as modelcluster itself skips BaseModelFormSet's.
+                return super(BaseModelFormSet, self)._construct_form(i, **kwargs)
+        return super()._construct_form(i, **kwargs)
+
+    def save_existing_objects(self, commit=True):
+        saved = super().save_existing_objects(commit=commit)
+        deleted = self.deleted_forms
+        for form in self.initial_forms:
+            # modelcluster saves only changed rows; an unchanged row without an id would
+            # be dropped with the other id-less rows of the relation.
+            if form.instance.pk is None and form not in deleted and not form.has_changed():
+                saved.append(self.save_existing(form, form.instance, commit=commit))
+                if not commit:
+                    self.saved_forms.append(form)
+        return saved
+
+
+class PhotoInlinePanel(InlinePanel):
+    """An InlinePanel whose rows keep the files of a revision (RevisionChildFormSet)."""
+
+    def get_form_options(self):
+        options = super().get_form_options()
+        options["formsets"][self.relation_name]["formset"] = RevisionChildFormSet
+        return options
 
 
 def take_admin_photo(form):

@@ -12,7 +12,7 @@ from wagtail.search import index
 
 from openlab.blocks import BodyBlock
 from openlab.models import SDGTaggedPage
-from projects.forms import ProjectPageForm, ReportPageForm
+from projects.forms import PhotoInlinePanel, ProjectPageForm, ReportPageForm
 
 
 class ProjectStatus(models.TextChoices):
@@ -240,7 +240,7 @@ class ReportPage(SDGTaggedPage):
         FieldPanel("date"),
         FieldPanel("ambassador_group"),
         MultiFieldPanel(SDGTaggedPage.sdg_panels, heading=_("SDGs")),
-        InlinePanel("photos", label=_("写真"), max_num=4),
+        PhotoInlinePanel("photos", label=_("写真"), max_num=4),
     ]
     search_fields = [
         *Page.search_fields,

@@ -373,3 +373,49 @@ def test_guessing_a_childs_password_is_slowed_per_account(client, ambassador, se
     make_ambassador("kid2", "あおいトリ")
     response = client.post(url, {"username": "kid2", "password": "pw-kid-12345"})
     assert response.status_code == 302
+
+
+def test_approving_from_the_admin_dashboard_says_so(client, ambassador, facilitator):
+    """Issue 22 item 1: the dashboard's 承認 worked but the page came back without a word."""
+    client.force_login(ambassador)
+    _post_report(client, title="ひまわりのかんさつ")
+    page = ReportPage.objects.get()
+    task_state = page.current_workflow_state.current_task_state
+    client.force_login(facilitator)
+    response = client.post(
+        f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/?next=/admin/",
+        {"comment": ""},
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == "/admin/"
+    assert "「ひまわりのかんさつ」を承認しました。" in response.content.decode()
+    page.refresh_from_db()
+    assert page.live
+
+
+def test_requesting_changes_from_the_admin_says_so(client, ambassador, facilitator):
+    client.force_login(ambassador)
+    _post_report(client, title="ひまわりのかんさつ")
+    page = ReportPage.objects.get()
+    task_state = page.current_workflow_state.current_task_state
+    client.force_login(facilitator)
+    response = client.post(
+        f"/admin/pages/workflow/action/{page.pk}/reject/{task_state.pk}/?next=/admin/",
+        {"comment": "写真をかえてね"},
+        follow=True,
+    )
+    assert "「ひまわりのかんさつ」の変更をリクエストしました。" in response.content.decode()
+    page.refresh_from_db()
+    assert not page.live
+    assert page.current_workflow_state.status == WorkflowState.STATUS_NEEDS_CHANGES
+
+
+def test_a_partner_cannot_use_the_workflow_action(client, ambassador, partner):
+    client.force_login(ambassador)
+    _post_report(client)
+    page = ReportPage.objects.get()
+    task_state = page.current_workflow_state.current_task_state
+    client.force_login(partner)
+    client.post(f"/admin/pages/workflow/action/{page.pk}/approve/{task_state.pk}/")
+    page.refresh_from_db()
+    assert not page.live
