@@ -34,6 +34,7 @@ def account_links(user):
     if role == Role.AMBASSADOR:
         # Children have no chat and no admin; their own page is their reports.
         return [*links, (reverse("reports_mine"), _("自分のレポート"))]
+    links.insert(0, (reverse("mypage:index"), _("マイページ")))
     links.append((reverse("chat:room_list"), _("チャット")))
     if role == Role.CITIZEN:
         links.append((reverse("partner_apply"), _("パートナー申請")))

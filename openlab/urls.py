@@ -29,6 +29,7 @@ urlpatterns = [
     path("dashboard/", include("openlab.dashboard.urls")),
     path("api/v2/", api_router.urls),
     path("accounts/", include("openlab.accounts.urls")),
+    path("mypage/", include("openlab.mypage.urls")),
     path("accounts/", include("allauth.urls")),
     path("events/", include("events.urls")),
     path("reports/", include("projects.urls")),

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from openlab.dates import ja_datetime
 from openlab.notifications.models import (
     DigestFrequency,
     Follow,
@@ -177,11 +178,14 @@ class FeedItem:
     when: dt.datetime
     summary: str = ""
     goals: tuple = ()
+    # Why the item is in this person's feed: 「目標4をフォロー中」, 「久米川町をフォロー中」...
+    reasons: tuple = ()
 
     def as_record(self):
         record = asdict(self)
         record["when"] = self.when.isoformat()
         record["goals"] = list(self.goals)
+        record["reasons"] = list(self.reasons)
         return record
 
     @classmethod
@@ -191,6 +195,7 @@ class FeedItem:
                 **record,
                 "when": dt.datetime.fromisoformat(record["when"]),
                 "goals": tuple(record.get("goals", ())),
+                "reasons": tuple(record.get("reasons", ())),
             }
         )
 
@@ -348,9 +353,86 @@ def _goals_of(kind, rows):
     return {page_id: tuple(numbers) for page_id, numbers in result.items()}
 
 
+def _related(model, relation, page_ids):
+    """{page id: (ids)} of one many-to-many relation of pages: one query on the through table."""
+    if not page_ids:
+        return {}
+    field = model._meta.get_field(relation)
+    source = f"{field.m2m_field_name()}_id"
+    target = f"{field.m2m_reverse_field_name()}_id"
+    result = {}
+    pairs = field.remote_field.through.objects.filter(**{f"{source}__in": page_ids})
+    for page_id, other_id in pairs.values_list(source, target):
+        result.setdefault(page_id, []).append(other_id)
+    return result
+
+
+class Reasons:
+    """Says, for a page in the feed, which of the person's follows brought it there."""
+
+    def __init__(self, user):
+        self.names = {}
+        rows = Follow.objects.filter(user=user).select_related("stakeholder", "project", "town")
+        for row in rows:
+            if row.target == FollowTarget.GOAL:
+                label = _("目標%(number)sをフォロー中") % {"number": row.goal_id}
+                self.names[(row.target, row.goal_id)] = label
+            else:
+                target = row.target_object
+                name = target.name if row.target == FollowTarget.TOWN else target.title
+                self.names[(row.target, target.pk)] = _("%(name)sをフォロー中") % {"name": name}
+
+    def of(self, goals=(), towns=(), stakeholders=(), projects=()):
+        """The most specific first: the project itself, its organisations, goals, towns."""
+        found = []
+        for target, ids in (
+            (FollowTarget.PROJECT, projects),
+            (FollowTarget.STAKEHOLDER, stakeholders),
+            (FollowTarget.GOAL, goals),
+            (FollowTarget.TOWN, towns),
+        ):
+            for pk in ids:
+                label = self.names.get((target, pk))
+                if label and label not in found:
+                    found.append(label)
+        return tuple(found)
+
+
+def _page_reasons(kind, rows, reasons, goals):
+    """{page id: reasons} for feed rows of one type: at most two more queries."""
+    from events.models import EventPage
+    from projects.models import ProjectPage, ReportPage
+
+    if not rows:
+        return {}
+    ids = [row["pk"] for row in rows]
+    model = {"projects": ProjectPage, "events": EventPage, "reports": ReportPage}[kind]
+    towns = _related(model, "towns", ids)
+    stakeholders = {}
+    if kind == "projects":
+        stakeholders = _related(ProjectPage, "partners", ids)
+        for row in rows:
+            stakeholders.setdefault(row["pk"], []).append(row["lead_id"])
+    elif kind == "events":
+        stakeholders = _related(EventPage, "organisers", ids)
+    else:
+        for row in rows:
+            stakeholders[row["pk"]] = [row["ambassador_group_id"]]
+    return {
+        pk: reasons.of(
+            goals=goals.get(pk, ()),
+            towns=towns.get(pk, ()),
+            stakeholders=stakeholders.get(pk, ()),
+            projects=(pk,) if kind == "projects" else (),
+        )
+        for pk in ids
+    }
+
+
 def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notifications=True):
     """What is new for `user` from what they follow, newest first: at most 6 queries."""
     from openlab.opendata.pageurls import PageUrls
+    from projects.models import ProjectPage
 
     now = timezone.now()
     if since is None and until is None:
@@ -358,14 +440,16 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
     follows = followed(user)
     querysets = _page_querysets(follows, since, until, now)
     urls = PageUrls()
+    reasons = Reasons(user)
     items = []
 
     # Plain rows, not page instances: a digest run reads thousands of them.
     page_columns = ("pk", "title", "url_path", "first_published_at", "last_published_at")
 
     if "projects" in querysets:
-        rows = list(querysets["projects"].values(*page_columns, "summary")[:limit])
+        rows = list(querysets["projects"].values(*page_columns, "summary", "lead_id")[:limit])
         goals = _goals_of("projects", rows)
+        why = _page_reasons("projects", rows, reasons, goals)
         for row in rows:
             first, last = row["first_published_at"], row["last_published_at"]
             is_new = first and last - first < dt.timedelta(minutes=1)
@@ -379,13 +463,23 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     when=last,
                     summary=row["summary"],
                     goals=goals.get(row["pk"], ()),
+                    reasons=why[row["pk"]],
                 )
             )
     if "progress" in querysets:
         time_field, exact = _progress_time_field()
-        rows = querysets["progress"].values(
-            "pk", time_field, "text", "project__title", "project__url_path"
-        )[:limit]
+        rows = list(
+            querysets["progress"].values(
+                "pk", time_field, "text", "project_id", "project__title", "project__url_path"
+            )[:limit]
+        )
+        projects = [
+            {"pk": pk, "lead_id": lead}
+            for pk, lead in ProjectPage.objects.filter(
+                pk__in={row["project_id"] for row in rows}
+            ).values_list("pk", "lead_id")
+        ]
+        why = _page_reasons("projects", projects, reasons, _goals_of("projects", projects))
         for row in rows:
             when = row[time_field]
             items.append(
@@ -397,13 +491,14 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     url=urls.path(row["project__url_path"]),
                     when=when if exact else _date_time(when),
                     summary=row["text"][:200],
+                    reasons=why.get(row["project_id"], ()),
                 )
             )
     if "events" in querysets:
         rows = list(querysets["events"].values(*page_columns, "start", "venue_name")[:limit])
         goals = _goals_of("events", rows)
+        why = _page_reasons("events", rows, reasons, goals)
         for row in rows:
-            start = timezone.localtime(row["start"])
             items.append(
                 FeedItem(
                     key=f"event:{row['pk']}:{_stamp(row['last_published_at'])}",
@@ -412,13 +507,17 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     title=row["title"],
                     url=urls.path(row["url_path"]),
                     when=row["last_published_at"],
-                    summary=f"{start:%Y-%m-%d %H:%M} {row['venue_name']}".strip(),
+                    summary=f"{ja_datetime(row['start'])} {row['venue_name']}".strip(),
                     goals=goals.get(row["pk"], ()),
+                    reasons=why[row["pk"]],
                 )
             )
     if "reports" in querysets:
-        rows = list(querysets["reports"].values(*page_columns, "body")[:limit])
+        rows = list(
+            querysets["reports"].values(*page_columns, "body", "ambassador_group_id")[:limit]
+        )
         goals = _goals_of("reports", rows)
+        why = _page_reasons("reports", rows, reasons, goals)
         for row in rows:
             items.append(
                 FeedItem(
@@ -430,6 +529,7 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     when=row["last_published_at"],
                     summary=row["body"][:200],
                     goals=goals.get(row["pk"], ()),
+                    reasons=why[row["pk"]],
                 )
             )
     if include_notifications:
@@ -446,6 +546,7 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     url=note.url if note.url.startswith(("/", "https://", "http://")) else "",
                     when=note.created_at,
                     summary=note.body[:200],
+                    reasons=(_("あなたへのお知らせ"),),
                 )
             )
     items.sort(key=lambda item: (item.when, item.key), reverse=True)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core import signing
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -110,6 +111,10 @@ def _save_interests(user, data, follows):
     services.forget_badge(user)
 
 
+FEED_PAGE_SIZE = 20
+FEED_PAGES = 10  # the newest 200 items of the last 90 days
+
+
 @never_cache
 @login_required
 @require_GET
@@ -118,13 +123,15 @@ def feed(request):
     settings_row = services.interest_settings(user)
     seen_at = settings_row.feed_seen_at
     follows = services.followed(user)
-    items = services.feed_items(user)
+    items = services.feed_items(user, limit=FEED_PAGE_SIZE * FEED_PAGES)
+    page_obj = Paginator(items, FEED_PAGE_SIZE).get_page(request.GET.get("page"))
     services.mark_feed_seen(user)
     return render(
         request,
         "notifications/feed.html",
         {
-            "items": items,
+            "items": page_obj.object_list,
+            "page_obj": page_obj,
             "seen_at": seen_at,
             "has_follows": bool(follows),
             "settings_row": settings_row,

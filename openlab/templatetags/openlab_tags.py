@@ -1,6 +1,6 @@
 from django import template
 
-from openlab import sdgs
+from openlab import dates, sdgs
 
 register = template.Library()
 
@@ -18,3 +18,10 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter(expects_localtime=False)
+def ja_datetime(value, with_time=True):
+    """「2027年2月13日(土) 13:30」 (Asia/Tokyo): `{{ when|ja_datetime }}`, or
+    `{{ when|ja_datetime:False }}` for the date only. See openlab.dates."""
+    return dates.ja_datetime(value, with_time)

@@ -16,9 +16,9 @@ SIGNED_IN = {"/feed/", "/accounts/interests/"}
 # What each role's header offers beyond the main menu and the language switch.
 EXPECTED = {
     None: {"/accounts/signup/", "/accounts/login/"},
-    "citizen": SIGNED_IN | {"/chat/", "/accounts/partner/apply/"},
-    "partner": SIGNED_IN | {"/chat/", "/matches/", "/admin/"},
-    "facilitator": SIGNED_IN | {"/chat/", "/matches/", "/dashboard/gaps/", "/admin/"},
+    "citizen": SIGNED_IN | {"/mypage/", "/chat/", "/accounts/partner/apply/"},
+    "partner": SIGNED_IN | {"/mypage/", "/chat/", "/matches/", "/admin/"},
+    "facilitator": SIGNED_IN | {"/mypage/", "/chat/", "/matches/", "/dashboard/gaps/", "/admin/"},
     "ambassador": SIGNED_IN | {"/reports/mine/"},
 }
 ROLE_LINKS = set().union(*EXPECTED.values())

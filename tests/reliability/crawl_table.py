@@ -195,6 +195,19 @@ TABLE = {
         "/accounts/interests/", signed_in(ok("関心の設定")), post={"frequency": "none"}
     ),
     "feed/": case("/feed/", signed_in(ok("フィード"))),
+    # --- マイページ ----------------------------------------------------------------------
+    "mypage/": case("/mypage/", signed_in(ok("マイページ"))),
+    # {registration} is a visitor's registration for A's event: nobody's own, so nobody's.
+    "mypage/registrations/<int:pk>/cancel/": case(
+        "/mypage/registrations/{registration}/cancel/", signed_in(NOT_FOUND), post={}
+    ),
+    "mypage/data/": case("/mypage/data/", signed_in(ok('"openlab-personal-data/1"'))),
+    # Children's accounts are closed by a facilitator (with their guardian), not by themselves.
+    "mypage/delete/": case(
+        "/mypage/delete/",
+        signed_in(ok("アカウントの削除"), ambassador=FORBIDDEN),
+        post={"password": "pw-wrong", "confirm": "on"},
+    ),
     # Any signed-in person may follow a stakeholder.
     "follow/": case(
         "/follow/",
