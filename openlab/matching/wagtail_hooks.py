@@ -43,10 +43,10 @@ class ProposeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         from projects.models import ProjectPage
-        from stakeholders.models import StakeholderPage
+        from stakeholders.models import NAME_ORDER, StakeholderPage
 
         super().__init__(*args, **kwargs)
-        stakeholders = StakeholderPage.objects.live().order_by("title").only("pk", "title")
+        stakeholders = StakeholderPage.objects.live().order_by(*NAME_ORDER).only("pk", "title")
         self.fields["stakeholder_a"].queryset = stakeholders
         self.fields["stakeholder_b"].queryset = stakeholders
         self.fields["project"].queryset = (
