@@ -14,6 +14,7 @@ from wagtail.admin.menu import MenuItem
 
 from openlab.accounts.permissions import is_facilitator
 from openlab.matching import services
+from openlab.matching.closeness import closeness_label
 from openlab.matching.models import MatchProposal
 from openlab.matching.reasons import Voice, render_all
 
@@ -74,6 +75,7 @@ def _row(proposal, message_counts=None):
     return {
         "proposal": proposal,
         "reasons": render_all(proposal.reasons, voice),
+        "closeness_label": closeness_label(proposal.score),
         "messages": (message_counts or {}).get(proposal.pk),
     }
 
