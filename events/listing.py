@@ -21,7 +21,7 @@ DAY_CELL_LIMIT = 4
 
 def filter_choices():
     from openlab.models import Town
-    from stakeholders.models import StakeholderPage
+    from stakeholders.models import NAME_ORDER, StakeholderPage
 
     towns = list(Town.objects.all())
     organisers = list(
@@ -29,7 +29,7 @@ def filter_choices():
         .filter(organised_events__live=True)
         .distinct()
         .only("slug", "title")
-        .order_by("title")
+        .order_by(*NAME_ORDER)
     )
     return towns, organisers
 

@@ -17,6 +17,18 @@ NAVIGATION = [
     ("/opendata/", _("オープンデータ")),
 ]
 
+# Children (kids' SDGs ambassadors) get their own short menu: their reports, writing one,
+# everybody's reports. No dashboard, open data or directory of adults' contacts.
+KIDS_NAVIGATION = [
+    ("/reports/mine/", _("自分のレポート")),
+    ("/reports/new/", _("レポートを書く")),
+    ("/reports/", _("みんなのレポート")),
+]
+
+
+def is_child(user):
+    return user is not None and role_of(user) == Role.AMBASSADOR
+
 
 def account_links(user):
     """The header's account links for `user`, by role.
@@ -28,13 +40,16 @@ def account_links(user):
         return [
             (reverse("account_signup"), _("新規登録")),
             (reverse("account_login"), _("ログイン")),
+            (reverse("reports_login"), _("こども大使のログイン")),
         ]
     role = role_of(user)
-    links = [(reverse("notifications:interests"), _("フォローと関心"))]
     if role == Role.AMBASSADOR:
-        # Children have no chat and no admin; their own page is their reports.
-        return [*links, (reverse("reports_mine"), _("自分のレポート"))]
-    links.insert(0, (reverse("mypage:index"), _("マイページ")))
+        # Children have no chat, feed or admin; their menu (KIDS_NAVIGATION) is all they need.
+        return []
+    links = [
+        (reverse("mypage:index"), _("マイページ")),
+        (reverse("notifications:interests"), _("フォローと関心")),
+    ]
     links.append((reverse("chat:room_list"), _("チャット")))
     if role == Role.CITIZEN:
         links.append((reverse("partner_apply"), _("パートナー申請")))
@@ -48,8 +63,16 @@ def account_links(user):
 
 
 def site_navigation(request):
+    user = getattr(request, "user", None)
+    child = is_child(user)
     return {
-        "navigation": NAVIGATION,
+        "navigation": KIDS_NAVIGATION if child else NAVIGATION,
+        # base.html includes the menu by role (templates/includes/nav_*.html).
+        "main_nav_template": "includes/nav_kids.html" if child else "includes/nav_main.html",
+        "is_child": child,
+        # The children's pages show furigana when switched on (?furigana=1, or kept by a form).
+        "kids_furigana": child
+        and "1" in (request.GET.get("furigana"), request.POST.get("furigana")),
         "site_name": settings.WAGTAIL_SITE_NAME,
-        "account_links": account_links(getattr(request, "user", None)),
+        "account_links": account_links(user),
     }

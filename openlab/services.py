@@ -41,7 +41,7 @@ def goal_page_sections(goal):
     """
     from events.services import upcoming_events, upcoming_occurrences
     from projects.models import ProjectPage, ReportPage
-    from stakeholders.models import StakeholderPage
+    from stakeholders.models import NAME_ORDER, StakeholderPage
 
     def section(queryset):
         queryset = queryset.filter(goals=goal.number)
@@ -51,7 +51,7 @@ def goal_page_sections(goal):
         }
 
     return {
-        "stakeholders": section(StakeholderPage.objects.live().order_by("title")),
+        "stakeholders": section(StakeholderPage.objects.live().order_by(*NAME_ORDER)),
         "projects": section(
             ProjectPage.objects.live().select_related("lead").order_by("-first_published_at")
         ),

@@ -247,11 +247,11 @@ class AmbassadorAccountForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from stakeholders.models import StakeholderKind, StakeholderPage
+        from stakeholders.models import NAME_ORDER, StakeholderKind, StakeholderPage
 
         self.fields["group"].queryset = StakeholderPage.objects.filter(
             kind=StakeholderKind.AMBASSADOR
-        ).order_by("title")
+        ).order_by(*NAME_ORDER)
 
     def clean_username(self):
         username = self.cleaned_data["username"]

@@ -113,7 +113,7 @@ def filter_projects(queryset, filters):
 
 def project_directory_context(index_page, request):
     from projects.models import ProjectPage, ProjectStatus
-    from stakeholders.models import OfferNeedTerm, StakeholderPage
+    from stakeholders.models import NAME_ORDER, OfferNeedTerm, StakeholderPage
 
     filters = parse_project_filters(request.GET)
     base = ProjectPage.objects.live().child_of(index_page)
@@ -144,7 +144,7 @@ def project_directory_context(index_page, request):
                 | Q(partner_projects__in=live_projects.values("pk"))
             )
             .distinct()
-            .order_by("title")
+            .order_by(*NAME_ORDER)
             .values_list("slug", "title")
         ),
         "staleness_labels": Staleness.LABELS,

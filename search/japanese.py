@@ -14,7 +14,9 @@ One set of functions serves index time and query time, on both backends:
 * ``words`` are SudachiPy's tokens (finest split, mode A, plus mode C) used to
   rank word-aligned matches above mere substrings.
 * ``reading`` gives the hiragana reading of text (Sudachi's reading form), so
-  「こそだて」 finds 「子育て」 and 「ひがしむらやま」 finds 「東村山」.
+  「こそだて」 finds 「子育て」 and 「ひがしむらやま」 finds 「東村山」;
+  ``katakana_reading`` the same reading as one katakana string, to sort names in
+  50音 order (stakeholders/reading.py).
 """
 
 import functools
@@ -28,6 +30,7 @@ MAX_WORD_CHARS = 50
 
 _KANA_ONLY = re.compile(r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fc\u30fd\u30fe]+$")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
+_HIRAGANA = re.compile(r"[\u3041-\u3096]")
 
 
 # Letters (including the long-vowel mark ー) and digits stay; punctuation, symbols,
@@ -59,6 +62,10 @@ def unigrams(run):
 
 def katakana_to_hiragana(text):
     return _KATAKANA.sub(lambda m: chr(ord(m.group(0)) - 0x60), text)
+
+
+def hiragana_to_katakana(text):
+    return _HIRAGANA.sub(lambda m: chr(ord(m.group(0)) + 0x60), text)
 
 
 def is_kana(word):
@@ -112,6 +119,19 @@ def reading_runs(text):
         if joined:
             out.append(joined)
     return out
+
+
+def katakana_reading(text):
+    """Sudachi's reading of `text` as one katakana string, without spaces or punctuation
+    ("東村山市 役所" -> "ヒガシムラヤマシヤクショ"); words it cannot read stay as written,
+    Latin letters in upper case."""
+    _, mode_c = _split_modes()
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    parts = []
+    for run in _SEPARATOR.split(text):
+        if run:
+            parts.extend(token.reading_form() or token.surface() for token in _tokens(run, mode_c))
+    return hiragana_to_katakana("".join(parts)).upper()
 
 
 def query_words(query):

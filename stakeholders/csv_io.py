@@ -32,7 +32,7 @@ from django.utils.html import escape, strip_tags
 
 from openlab import sdgs
 from openlab.models import Goal, Target, Town
-from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
+from stakeholders.models import NAME_ORDER, OfferNeedTerm, StakeholderKind, StakeholderPage
 
 logger = logging.getLogger(__name__)
 
@@ -449,7 +449,7 @@ def export_rows(private=False):
         queryset = queryset.live()
     queryset = queryset.prefetch_related(
         "goals", "targets", "towns", "offers", "needs", "tags"
-    ).order_by("title", "pk")
+    ).order_by(*NAME_ORDER)
     for page in queryset.iterator(chunk_size=500):
         yield {
             "name": page.title,

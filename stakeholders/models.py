@@ -63,6 +63,10 @@ class StakeholderIndexPage(Page):
         return context
 
 
+# How stakeholders are listed by name everywhere: 50音 order of their reading.
+NAME_ORDER = ("name_reading", "title", "pk")
+
+
 class StakeholderTag(TaggedItemBase):
     content_object = ParentalKey(
         "stakeholders.StakeholderPage", on_delete=models.CASCADE, related_name="tagged_items"
@@ -96,6 +100,11 @@ class StakeholderPage(SDGTaggedPage):
         help_text=_("オンにすると、メールアドレスがこのページに表示されます。"),
     )
     joined = models.DateField(_("ラボ参加日"), null=True, blank=True)
+    # 50音 order: the name's reading without its legal form (stakeholders/reading.py),
+    # computed from the live title whenever it is saved.
+    name_reading = models.CharField(
+        _("よみ（並び順）"), max_length=255, blank=True, editable=False, db_index=True
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -128,6 +137,16 @@ class StakeholderPage(SDGTaggedPage):
     class Meta:
         verbose_name = _("ステークホルダー")
         verbose_name_plural = _("ステークホルダー")
+
+    def save(self, *args, **kwargs):
+        from stakeholders.reading import name_reading
+
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "title" in update_fields:
+            self.name_reading = name_reading(self.title)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "name_reading"}
+        return super().save(*args, **kwargs)
 
     @property
     def public_email(self):

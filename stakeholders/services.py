@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from openlab import sdgs
 from openlab.models import Town
 from openlab.querystring import positive_int
-from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
+from stakeholders.models import NAME_ORDER, OfferNeedTerm, StakeholderKind, StakeholderPage
 
 PAGE_SIZE = 24
 MAX_QUERY_LENGTH = 200
@@ -176,7 +176,7 @@ def _ordered(queryset, sort):
         return queryset.order_by(
             F("joined").desc(nulls_last=True), F("first_published_at").desc(nulls_last=True), "-pk"
         )
-    return queryset.order_by("title", "pk")
+    return queryset.order_by(*NAME_ORDER)
 
 
 def directory_context(index_page, request):

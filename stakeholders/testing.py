@@ -15,6 +15,7 @@ from wagtail.models import Locale, Page
 from openlab.database import refresh_planner_statistics
 from openlab.models import Town
 from stakeholders.models import OfferNeedTerm, StakeholderKind, StakeholderPage
+from stakeholders.reading import name_reading
 
 KINDS = StakeholderKind.values
 
@@ -33,6 +34,7 @@ def bulk_stakeholders(parent, count, prefix="一括団体"):
     serial = uuid.uuid4().hex[:6]
     pages = []
     step = last._get_lastpos_in_path() if last else 0
+    reading = name_reading(prefix)  # the serial digits sort the same after it
     for i in range(count):
         path = Page._get_path(parent.path, depth, step + i + 1)
         slug = f"bulk-{serial}-{start + i}"
@@ -55,6 +57,7 @@ def bulk_stakeholders(parent, count, prefix="一括団体"):
                 summary="東村山で活動しています。",
                 description=[],
                 joined=now.date(),
+                name_reading=f"{reading}{start + i:05d}",
             )
         )
     base_rows = Page.objects.bulk_create([_as_base(page) for page in pages], batch_size=500)

@@ -96,10 +96,10 @@ class PartnerApplicationForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
-        from stakeholders.models import StakeholderKind, StakeholderPage
+        from stakeholders.models import NAME_ORDER, StakeholderKind, StakeholderPage
 
         super().__init__(*args, **kwargs)
-        self.fields["stakeholder"].queryset = StakeholderPage.objects.live().order_by("title")
+        self.fields["stakeholder"].queryset = StakeholderPage.objects.live().order_by(*NAME_ORDER)
         self.fields["new_kind"].choices = [("", _("選んでください")), *StakeholderKind.choices]
 
     def clean(self):

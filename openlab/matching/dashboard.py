@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from openlab.matching.closeness import closeness, closeness_label
 from openlab.matching.models import MatchProposal
 from openlab.matching.reasons import Voice, render_all
 
@@ -52,18 +53,19 @@ def _item(proposal, side):
         "my_decision": proposal.decision_of(side),
         "other_accepted": proposal.decision_of(other_side) == MatchProposal.Decision.ACCEPTED,
         "room_url": f"/chat/{proposal.room_id}/" if proposal.room_id else "",
-        "score": round(proposal.score, 1),
+        "closeness": closeness(proposal.score),
+        "closeness_label": closeness_label(proposal.score),
     }
 
 
 def build(stakeholder_ids):
     """Sections for the given stakeholders: their own proposals, then each project's."""
     from projects.models import ProjectPage
-    from stakeholders.models import StakeholderPage
+    from stakeholders.models import NAME_ORDER, StakeholderPage
 
     stakeholders = list(
         StakeholderPage.objects.filter(pk__in=stakeholder_ids)
-        .order_by("title")
+        .order_by(*NAME_ORDER)
         .prefetch_related("goals", "offers", "needs")
     )
     projects = list(

@@ -14,6 +14,7 @@ from wagtail.admin.menu import MenuItem
 
 from openlab.accounts.permissions import is_facilitator
 from openlab.matching import services
+from openlab.matching.closeness import closeness_label
 from openlab.matching.models import MatchProposal
 from openlab.matching.reasons import Voice, render_all
 
@@ -43,10 +44,10 @@ class ProposeForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         from projects.models import ProjectPage
-        from stakeholders.models import StakeholderPage
+        from stakeholders.models import NAME_ORDER, StakeholderPage
 
         super().__init__(*args, **kwargs)
-        stakeholders = StakeholderPage.objects.live().order_by("title").only("pk", "title")
+        stakeholders = StakeholderPage.objects.live().order_by(*NAME_ORDER).only("pk", "title")
         self.fields["stakeholder_a"].queryset = stakeholders
         self.fields["stakeholder_b"].queryset = stakeholders
         self.fields["project"].queryset = (
@@ -74,6 +75,7 @@ def _row(proposal, message_counts=None):
     return {
         "proposal": proposal,
         "reasons": render_all(proposal.reasons, voice),
+        "closeness_label": closeness_label(proposal.score),
         "messages": (message_counts or {}).get(proposal.pk),
     }
 

@@ -285,7 +285,9 @@ def project_rows(urls, queryset=None):
         targets = _related(ProjectPage, "targets", ids, "pk", order="position")
         towns = _related(ProjectPage, "towns", ids, "name", order="position")
         seeking = _related(ProjectPage, "seeking", ids, "name", order="name")
-        partners = _related(ProjectPage, "partners", ids, "title", order="title", live_only=True)
+        partners = _related(
+            ProjectPage, "partners", ids, "title", order="name_reading", live_only=True
+        )
         leads = _live_titles(row["lead_id"] for row in chunk)
         progress = _progress(ids)
         for row in chunk:
@@ -345,7 +347,9 @@ def event_rows(urls, queryset=None):
         ids = [row["pk"] for row in chunk]
         goals = _related(EventPage, "goals", ids, "pk")
         towns = _related(EventPage, "towns", ids, "name", order="position")
-        organisers = _related(EventPage, "organisers", ids, "title", order="title", live_only=True)
+        organisers = _related(
+            EventPage, "organisers", ids, "title", order="name_reading", live_only=True
+        )
         occurrences = _occurrences(ids, now)
         for row in chunk:
             pk = row["pk"]

@@ -15,11 +15,12 @@ ALWAYS = {"/lang/ja/", "/lang/en/"}
 SIGNED_IN = {"/feed/", "/accounts/interests/"}
 # What each role's header offers beyond the main menu and the language switch.
 EXPECTED = {
-    None: {"/accounts/signup/", "/accounts/login/"},
+    None: {"/accounts/signup/", "/accounts/login/", "/reports/login/"},
     "citizen": SIGNED_IN | {"/mypage/", "/chat/", "/accounts/partner/apply/"},
     "partner": SIGNED_IN | {"/mypage/", "/chat/", "/matches/", "/admin/"},
     "facilitator": SIGNED_IN | {"/mypage/", "/chat/", "/matches/", "/dashboard/gaps/", "/admin/"},
-    "ambassador": SIGNED_IN | {"/reports/mine/"},
+    # Children: their own menu (tests/openlab/test_kids_navigation.py), no feed or follows.
+    "ambassador": {"/reports/mine/", "/reports/new/"},
 }
 ROLE_LINKS = set().union(*EXPECTED.values())
 
