@@ -9,6 +9,8 @@ from openlab import views
 from openlab.chat import urls as chat_urls
 from openlab.opendata.api import api_router
 
+handler500 = "openlab.views.server_error"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("lang/<str:code>/", views.switch_language, name="switch_language"),

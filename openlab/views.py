@@ -2,6 +2,9 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.template import loader
+from django.templatetags.static import static
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -93,3 +96,35 @@ class WorkflowActionWithMessage(WorkflowActionView):
 
 
 workflow_action = require_admin_access(WorkflowActionWithMessage.as_view())
+
+
+# --- error pages: in the site's design and the visitor's language, with a way back ----------
+# 403 and 404 are Django's own handlers: they render templates/403.html and 404.html with
+# the request, so the header, the language and the menu are the site's.
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: Django's own renders 403_csrf.html without the request (no header,
+    no language); this one renders it like every other page."""
+    return render(request, "403_csrf.html", status=403)
+
+
+def server_error(request):
+    """handler500: whatever failed (the database, a context processor, the session) may fail
+    again, so the page uses nothing but the language cookie and a plain context."""
+    code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if code not in dict(settings.LANGUAGES):
+        code = settings.LANGUAGE_CODE
+    try:
+        stylesheet = static("css/site.css")
+    except ValueError:  # not in the static manifest: the page still shows, unstyled
+        stylesheet = ""
+    with translation.override(code):
+        body = loader.get_template("500.html").render(
+            {
+                "LANGUAGE_CODE": code,
+                "stylesheet": stylesheet,
+                "site_name": settings.WAGTAIL_SITE_NAME,
+            }
+        )
+    return HttpResponse(body, status=500)

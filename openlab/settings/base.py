@@ -291,6 +291,8 @@ SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 # Wagtail's preview panel overrides this for its own frame.
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# A refused form answers in the site's page, not Django's bare English one.
+CSRF_FAILURE_VIEW = "openlab.views.csrf_failure"
 CSRF_COOKIE_HTTPONLY = False
 
 LOGGING = {
