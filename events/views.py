@@ -76,7 +76,11 @@ def event_page(request, page, day, form=None, status=200):
                 .first()
             )
         elif page.takes_registrations:
-            context["visitor_form"] = form or VisitorRegistrationForm()
+            sent = None if form or request.GET.get("another") else _sent(request, occurrence)
+            if sent is not None:
+                context["visitor_registration"] = sent
+            else:
+                context["visitor_form"] = form or VisitorRegistrationForm()
     response = page.render(request, context_overrides=context)
     response.status_code = status
     return response
@@ -108,8 +112,36 @@ def register(request, page, day):
     except services.RegistrationError as error:
         messages.error(request, str(error))
         return HttpResponseRedirect(target)
-    messages.success(request, _RESULT_MESSAGES[registration.status])
+    if request.user.is_authenticated:
+        messages.success(request, _RESULT_MESSAGES[registration.status])
+    else:
+        # The date's page then says what happened and what comes next (the mail), in place
+        # of an empty form; the address stays in this visitor's session, never in the URL.
+        _remember_sent(request, registration)
     return HttpResponseRedirect(target + "#registration")
+
+
+VISITOR_SESSION_KEY = "events:visitor_registrations"
+VISITOR_SESSION_MAX = 10
+
+
+def _remember_sent(request, registration):
+    sent = dict(request.session.get(VISITOR_SESSION_KEY, {}))
+    sent.pop(str(registration.occurrence_id), None)
+    sent[str(registration.occurrence_id)] = registration.pk
+    request.session[VISITOR_SESSION_KEY] = dict(list(sent.items())[-VISITOR_SESSION_MAX:])
+
+
+def _sent(request, occurrence):
+    """The live registration this browser made as a visitor for `occurrence`, if any."""
+    registration_id = request.session.get(VISITOR_SESSION_KEY, {}).get(str(occurrence.pk))
+    if registration_id is None:
+        return None
+    return (
+        occurrence.registrations.filter(pk=registration_id, user__isnull=True)
+        .exclude(status__in=[RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED])
+        .first()
+    )
 
 
 TOO_MANY_REGISTRATIONS = gettext_lazy(

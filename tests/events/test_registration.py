@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core import signing
+from django.test import Client
 from django.utils import timezone
 
 from events import services, tasks
@@ -78,6 +79,46 @@ def test_visitor_confirms_by_signed_link_and_can_cancel(client, market, mailoutb
     assert "お申し込みを取り消しました" in client.post(cancel).content.decode()
     registration.refresh_from_db()
     assert registration.status == RegistrationStatus.CANCELLED
+
+
+def _registration_box(html):
+    return html.split('<section id="registration"')[1].split("</section>")[0]
+
+
+def test_after_registering_a_visitor_sees_what_happened_and_what_comes_next(
+    client, market, mailoutbox
+):
+    occurrence = next_market_date(market)
+    url = f"/events/soraichi-higashimurayama/{occurrence.date:%Y-%m-%d}/"
+    response = client.post(url + "register/", {"name": "山田 花子", "email": "hanako@example.jp"})
+    # Post/Redirect/Get, and nothing personal in the address.
+    assert response.status_code == 302
+    assert response["Location"] == url + "#registration"
+    box = _registration_box(client.get(url).content.decode())
+    assert "確認メールを hanako@example.jp に送りました" in box
+    assert "メールのリンクを開くと申込が確定します" in box
+    assert 'name="email"' not in box  # not the empty form again
+    # Someone else (another browser) sees the form, not her address.
+    other = _registration_box(Client().get(url).content.decode())
+    assert 'name="email"' in other and "hanako@example.jp" not in other
+    # Once confirmed through the mail, the same page says so.
+    confirm = path_of(next(u for u in links(mailoutbox[-1]) if "/confirm/" in u))
+    client.post(confirm)
+    box = _registration_box(client.get(url).content.decode())
+    assert "あなたの申込: 参加確定" in box and 'name="email"' not in box
+    # She can still register someone else.
+    assert 'name="email"' in _registration_box(client.get(url + "?another=1").content.decode())
+
+
+def test_a_visitor_registering_for_a_full_date_is_told_about_the_waitlist(client, people, market):
+    occurrence = next_market_date(market)
+    services.register_user(occurrence.pk, people["citizen"])
+    services.register_user(occurrence.pk, people["citizen2"])
+    url = f"/events/soraichi-higashimurayama/{occurrence.date:%Y-%m-%d}/"
+    client.post(url + "register/", {"name": "山田 花子", "email": "hanako@example.jp"})
+    box = _registration_box(client.get(url).content.decode())
+    assert "確認メールを hanako@example.jp に送りました" in box
+    assert "確定するとキャンセル待ちになります" in box
 
 
 def test_visitors_cannot_make_the_site_mail_an_address_without_limit(

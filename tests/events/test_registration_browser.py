@@ -37,7 +37,11 @@ def test_visitor_registers_is_waitlisted_then_promoted(page, live_server, market
     page.get_by_label("お名前").fill("山田 花子")
     page.get_by_label("メールアドレス").fill("hanako@example.jp")
     page.get_by_role("button", name="キャンセル待ちに登録する").click()
-    assert "確認メールを送りました" in page.locator(".messages").inner_text()
+    # What happened and what comes next, in place of the form (issue 22, item 7).
+    status = page.locator("#registration .registration-status").inner_text()
+    assert "確認メールを hanako@example.jp に送りました" in status
+    assert "確定するとキャンセル待ちになります" in status
+    assert page.get_by_label("メールアドレス").count() == 0
 
     confirm = next(m for m in mail.outbox if m.to == ["hanako@example.jp"])
     page.goto(live_server.url + link(confirm, "confirm"))

@@ -2,6 +2,7 @@
 their data and deletes their account."""
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -28,6 +29,11 @@ def test_citizen_manages_and_closes_their_account(page, live_server, world, axe_
     page.wait_for_url("**/mypage/")
     assert page.get_by_role("heading", name="マイページ").is_visible()
     assert run_axe(page, axe_source) == []
+    if shots := os.environ.get("SCREENSHOT_DIR"):  # for the issue's before/after note
+        page.screenshot(path=f"{shots}/mypage-1280.png", full_page=True)
+        page.set_viewport_size({"width": 375, "height": 812})
+        page.screenshot(path=f"{shots}/mypage-375.png", full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 720})
 
     registrations = page.locator("#registrations")
     assert "こども食堂ワークショップ" in registrations.inner_text()
