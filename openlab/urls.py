@@ -15,7 +15,12 @@ urlpatterns = [
     path("sdgs/", views.sdg_index, name="sdg_index"),
     path("sdgs/<str:number>/", views.sdg_detail, name="sdg_detail"),
     path("admin/login/", views.site_login, name="admin_login"),
-    path("django-admin/login/", views.site_login, name="django_admin_login"),
+    path("django-admin/login/", views.django_admin_login, name="django_admin_login"),
+    # Every other door that takes a password leads to allauth's forms and their limits
+    # (tests/reliability/crawl_table.py CREDENTIAL_ROUTES lists them all).
+    path("admin/password_reset/", views.password_reset, name="admin_password_reset"),
+    path("django-admin/password_change/", views.password_change, name="django_password_change"),
+    path("_util/login/", views.frontend_login, name="frontend_login"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

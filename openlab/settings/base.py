@@ -236,8 +236,11 @@ ACCOUNT_RATE_LIMITS = {
     "event_register": "20/h/ip,5/h/key",
 }
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
-# The admin signs in there too (openlab.views.site_login): one rate-limited log-in form.
-WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+# The admin signs in there too, through openlab.views.site_login: one rate-limited log-in
+# form, and a page saying where to go for signed-in people the admin refuses.
+WAGTAILADMIN_LOGIN_URL = "/admin/login/"
+# Wagtail's own reset form mailed without a limit: resets go through allauth's (throttled).
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
