@@ -41,9 +41,14 @@ urlpatterns = [
 if settings.OPENLAB_BENCH_ENDPOINTS:
     urlpatterns.append(path("bench/trivial/", views.trivial))
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.DEBUG or settings.OPENLAB_SERVE_MEDIA:
+    # Django's static() adds nothing when DEBUG is off: `make run` serves media with DEBUG off.
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    media_prefix = settings.MEDIA_URL.lstrip("/")
+    urlpatterns.append(
+        re_path(rf"^{media_prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})
+    )
 
 urlpatterns.append(path("", include(wagtail_urls)))
