@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test check-all bench services services-stop lint format clean constraints
+.PHONY: install run dev test check-all bench services services-stop lint format clean constraints
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 # The site on embedded defaults (SQLite, in-memory channel layer, django-q2 ORM
-# broker, database search, console e-mail) at http://127.0.0.1:8000
-run: install
+# broker, database search, console e-mail) at http://127.0.0.1:8000, DEBUG off
+# (openlab.settings.local). `make dev`: the same with DEBUG on, for developers.
+dev: export DJANGO_SETTINGS_MODULE = openlab.settings.dev
+run dev: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	bash deploy/run-dev.sh

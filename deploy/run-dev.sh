@@ -1,11 +1,21 @@
 #!/usr/bin/env bash
 # Serves the site (HTTP + WebSockets) and runs a django-q2 worker beside it.
 # Ctrl-C stops both: every process started here ends with this script.
+# Settings: DJANGO_SETTINGS_MODULE, else openlab.settings.local (DEBUG off: `make run`);
+# `make dev` sets openlab.settings.dev (DEBUG on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
+
+SETTINGS=${DJANGO_SETTINGS_MODULE:-openlab.settings.local}
+export DJANGO_SETTINGS_MODULE=$SETTINGS
+if [ "$SETTINGS" = openlab.settings.dev ]; then
+  MODE="DEBUG on (make dev): Django's debug pages; never for visitors"
+else
+  MODE="DEBUG off ($SETTINGS): the site's own error pages; make dev for debugging"
+fi
 
 pids=()
 stop() {
@@ -26,7 +36,7 @@ pids+=($!)
 
 cat <<MSG
 
-  OpenLab is running at http://$HOST:$PORT/
+  OpenLab is running at http://$HOST:$PORT/   ($MODE)
   Log in (all demo passwords: openlab-demo):
     facilitator (Wagtail admin): http://$HOST:$PORT/admin/   user: facilitator
     partner:                     http://$HOST:$PORT/accounts/login/   user: partner

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from wagtail.log_actions import log
 from wagtail.models import (
     Collection,
@@ -135,6 +136,34 @@ class ApplicationError(ValueError):
     """A partner application that cannot be accepted; the message is for users (Japanese)."""
 
 
+CHILD_REFUSAL = _(
+    "こども大使のアカウントでは、パートナー申請はできません。団体のパートナーになれるのは"
+    "おとなの方だけです。"
+)
+ONE_PENDING_REFUSAL = _(
+    "承認待ちの申請がすでにあります。ファシリテーターが判断してから、次の申請をしてください。"
+)
+
+
+def check_may_apply(user):
+    """Children never apply; anyone else has at most one application awaiting a decision
+    (an application for a new organisation writes a draft page, so they were unlimited).
+    The user's row is locked first: two submissions at once cannot both pass the check."""
+    from openlab.accounts.permissions import is_ambassador
+
+    if is_ambassador(user):
+        raise ApplicationError(CHILD_REFUSAL)
+    list(get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk"))
+    if has_pending_application(user):
+        raise ApplicationError(ONE_PENDING_REFUSAL)
+
+
+def has_pending_application(user):
+    return PartnerMembership.objects.filter(
+        user=user, status=PartnerMembership.Status.PENDING
+    ).exists()
+
+
 @transaction.atomic
 def apply_for_partnership(user, stakeholder=None, new_name="", new_kind="", message=""):
     """Ask to speak for an existing stakeholder, or register a new one (kept as a draft).
@@ -145,6 +174,7 @@ def apply_for_partnership(user, stakeholder=None, new_name="", new_kind="", mess
     from stakeholders.models import StakeholderKind
     from stakeholders.services import create_draft_stakeholder
 
+    check_may_apply(user)
     if stakeholder is None:
         new_name = (new_name or "").strip()
         if not new_name:

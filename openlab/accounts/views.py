@@ -11,11 +11,13 @@ from django.views.decorators.http import require_POST
 
 from openlab.accounts.forms import PartnerApplicationForm
 from openlab.accounts.models import PartnerMembership
-from openlab.accounts.permissions import is_facilitator
+from openlab.accounts.permissions import is_ambassador, is_facilitator
 from openlab.accounts.services import (
+    CHILD_REFUSAL,
     ApplicationError,
     apply_for_partnership,
     approve_membership,
+    has_pending_application,
     reject_membership,
 )
 
@@ -32,6 +34,11 @@ def partner_status(request):
 
 @login_required
 def partner_apply(request):
+    if is_ambassador(request.user):
+        # Children cannot speak for an organisation: a refusal, and where their things are.
+        return render(
+            request, "accounts/partner_apply.html", {"refusal": CHILD_REFUSAL}, status=403
+        )
     form = PartnerApplicationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -51,7 +58,8 @@ def partner_apply(request):
                 _("申請を受け付けました。ファシリテーターが確認したら、メールでお知らせします。"),
             )
             return redirect("partner_status")
-    return render(request, "accounts/partner_apply.html", {"form": form})
+    pending = request.method == "GET" and has_pending_application(request.user)
+    return render(request, "accounts/partner_apply.html", {"form": form, "pending": pending})
 
 
 # --- Wagtail admin (facilitators) -------------------------------------------------------
@@ -68,7 +76,7 @@ def admin_applications(request):
         output_field=IntegerField(),
     )
     memberships = (
-        PartnerMembership.objects.select_related("user", "stakeholder", "decided_by")
+        PartnerMembership.objects.select_related("user__profile", "stakeholder", "decided_by")
         .annotate(pending_first=pending_first)
         .order_by("pending_first", "-created_at")
     )
@@ -87,6 +95,10 @@ def admin_decide(request, pk):
         PartnerMembership.objects.select_related("user", "stakeholder"), pk=pk
     )
     decision = request.POST.get("decision")
+    if decision == "approve" and is_ambassador(membership.user):
+        # Applications children made before they were refused: never approved.
+        messages.error(request, _("こども大使のアカウントはパートナーとして承認できません。"))
+        return redirect("accounts_admin:applications")
     if decision == "approve":
         approve_membership(membership.user, membership.stakeholder, by=request.user)
         messages.success(

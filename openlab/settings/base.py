@@ -26,6 +26,36 @@ def env_list(name, default=""):
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def per_install_secret_key(path):
+    """This install's own secret key, made on first use in a file only its owner reads
+    (mode 0600). The embedded settings use it: a key committed in the repository would let
+    anyone forge the signed links (event cancellation, unsubscribe) of every copy."""
+    import secrets
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: of two processes starting at once, one writes and the other reads.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret_key(path)
+    key = secrets.token_urlsafe(64)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(key + "\n")
+    return key
+
+
+def _read_secret_key(path, attempts=50):
+    import time
+
+    for _attempt in range(attempts):  # another process may be writing it this instant
+        key = path.read_text().strip()
+        if len(key) >= 50:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{path} holds no usable secret key: delete it to make a new one")
+
+
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
@@ -239,8 +269,11 @@ ACCOUNT_RATE_LIMITS = {
     "event_register": "20/h/ip,5/h/key",
 }
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
-# The admin signs in there too (openlab.views.site_login): one rate-limited log-in form.
-WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+# The admin signs in there too, through openlab.views.site_login: one rate-limited log-in
+# form, and a page saying where to go for signed-in people the admin refuses.
+WAGTAILADMIN_LOGIN_URL = "/admin/login/"
+# Wagtail's own reset form mailed without a limit: resets go through allauth's (throttled).
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -312,6 +345,8 @@ LOGGING = {
 }
 
 OPENLAB_BENCH_ENDPOINTS = False
+# The site serves MEDIA_ROOT itself (the embedded settings; production's web server does).
+OPENLAB_SERVE_MEDIA = False
 
 # --- Chat (openlab/chat) -------------------------------------------------------------
 # How often an open socket re-checks its session and membership (a logout elsewhere

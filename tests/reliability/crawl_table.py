@@ -67,8 +67,11 @@ def redirect(to):
 
 LOGIN = redirect("/accounts/login/")
 KIDS_LOGIN = redirect("/reports/login/")
-# Wagtail's admin sends whoever is not signed in to the site's log-in page (rate-limited).
-ADMIN_LOGIN = LOGIN
+# Wagtail's admin sends whoever it refuses to /admin/login/ (openlab.views.site_login): on
+# to the site's log-in page (rate-limited), or for signed-in people, NO_ADMIN.
+ADMIN_LOGIN = redirect("/admin/login/")
+# The page that tells a signed-in person without access where their things are.
+NO_ADMIN = Outcome(403, marker="入れません")
 ADMIN_REFUSED = redirect("/admin/")
 DJANGO_ADMIN_LOGIN = redirect("/django-admin/login/")
 BAD_REQUEST = Outcome(400)
@@ -188,7 +191,7 @@ TABLE = {
         each(ok("password")),
         post={"password": "wrong", "return_url": "/projects/protected/"},
     ),
-    "_util/login/": case("/_util/login/", each(ok("password"))),
+    "_util/login/": case("/_util/login/", each(LOGIN)),
     "bench/trivial/": case("/bench/trivial/", each(ok("01234567890123456789"))),
     # --- notifications -------------------------------------------------------------------
     "accounts/interests/": case(
@@ -302,7 +305,12 @@ TABLE = {
         "/accounts/confirm-email/forged-key/", each(ok("メールアドレスの確認"))
     ),
     "accounts/partner/": case("/accounts/partner/", signed_in(ok("パートナー申請の状況"))),
-    "accounts/partner/apply/": case("/accounts/partner/apply/", signed_in(ok("パートナー申請"))),
+    # Children cannot apply: a refusal in Japanese, and nothing written.
+    "accounts/partner/apply/": case(
+        "/accounts/partner/apply/",
+        signed_in(ok("パートナー申請"), ambassador=Outcome(403, marker="こども大使のアカウント")),
+        post={"new_name": "乗っ取り団体", "new_kind": "npo"},
+    ),
     # --- kids' reports -----------------------------------------------------------------------
     "reports/login/": case(
         "/reports/login/", each(ok("こども大使のログイン"), ambassador=redirect("/reports/mine/"))
@@ -1315,24 +1323,33 @@ TABLE = {
     # --- the admin's public pages ---
     "admin/sprite/": case("/admin/sprite/", each(ok("<svg"))),
     # Both admins' log-in forms are replaced by the site's one (openlab.views.site_login).
-    "admin/login/": case("/admin/login/", each(LOGIN)),
-    "admin/password_reset/": case("/admin/password_reset/", each(ok("email"))),
-    "admin/password_reset/done/": case(
-        "/admin/password_reset/done/", each(ok("パスワードを再設定"))
+    # Signed-in people without access get NO_ADMIN once (not the log-in page again).
+    "admin/login/": case(
+        "/admin/login/",
+        admin(
+            partners=redirect("/admin/"),
+            facilitator=redirect("/admin/"),
+            anonymous=LOGIN,
+            citizen=NO_ADMIN,
+            ambassador=NO_ADMIN,
+        ),
     ),
+    # Wagtail's own reset is off (WAGTAIL_PASSWORD_RESET_ENABLED): allauth's is throttled.
+    "admin/password_reset/": case(
+        "/admin/password_reset/", each(redirect("/accounts/password/reset/"))
+    ),
+    "admin/password_reset/done/": case("/admin/password_reset/done/", each(NOT_FOUND)),
     "admin/password_reset/confirm/<uidb64>/<token>/": case(
-        "/admin/password_reset/confirm/MQ/forged-token/", each(ok("/admin/password_reset/"))
+        "/admin/password_reset/confirm/MQ/forged-token/", each(NOT_FOUND)
     ),
-    "admin/password_reset/complete/": case(
-        "/admin/password_reset/complete/", each(ok("/admin/login/"))
-    ),
+    "admin/password_reset/complete/": case("/admin/password_reset/complete/", each(NOT_FOUND)),
     "admin/jsi18n/": case("/admin/jsi18n/", each(ok("gettext"))),
     # --- Django's admin ---
     "django-admin/": case("/django-admin/", each(DJANGO_ADMIN_LOGIN)),
-    "django-admin/login/": case("/django-admin/login/", each(LOGIN)),
+    "django-admin/login/": case("/django-admin/login/", signed_in(NO_ADMIN)),
     "django-admin/logout/": case("/django-admin/logout/", each(redirect("/django-admin/"))),
     "django-admin/password_change/": case(
-        "/django-admin/password_change/", each(DJANGO_ADMIN_LOGIN)
+        "/django-admin/password_change/", each(redirect("/accounts/password/change/"))
     ),
     "django-admin/password_change/done/": case(
         "/django-admin/password_change/done/", each(DJANGO_ADMIN_LOGIN)
@@ -1372,4 +1389,37 @@ WEBSOCKET_TABLE = {
     },
     # Any other WebSocket path is closed cleanly (it raised in the server).
     "": {path: each(False) for path in ("ws/chat/abc/", "ws/chat/1e20/", "ws/chat/1", "ws/x/")},
+}
+
+# Every route that can sign someone in, change or reset a password, and what it does: all
+# of them end at allauth's forms, with its limits (the failure lock-out, mandatory e-mail
+# verification, the reset throttle). test_login_routes checks that no route of Django's or
+# Wagtail's own forms is missing here or still answers.
+ALLAUTH_LOGIN = "allauth's log-in form: failure lock-out, mandatory e-mail verification"
+CREDENTIAL_ROUTES = {
+    # allauth's own forms, with the limits of ACCOUNT_RATE_LIMITS (base.py and allauth's).
+    "accounts/login/": ALLAUTH_LOGIN,
+    "accounts/login/code/confirm/": "allauth: log-in by mailed code (not enabled: redirects)",
+    "accounts/reauthenticate/": "allauth: asks a signed-in user's password again (limited)",
+    "accounts/reauthenticate/code/": "allauth: reauthentication by mailed code (limited)",
+    "accounts/reauthenticate/code/confirm/": "allauth: its code's form (limited)",
+    "accounts/password/change/": "allauth: password change, old password asked (limited)",
+    "accounts/password/set/": "allauth: set a password (redirects when one is set)",
+    "accounts/password/reset/": "allauth: reset request, throttled per address and per e-mail",
+    "accounts/password/reset/done/": "allauth: 'mail sent' page",
+    "accounts/^password/reset/key/(?P<uidb36>[0-9A-Za-z]+)-(?P<key>.+)/$": (
+        "allauth: the mailed reset link's form (limited per address)"
+    ),
+    "accounts/password/reset/key/done/": "allauth: 'password changed' page",
+    # Children sign in with an ID from the facilitator: allauth's adapter authenticates,
+    # so failures count against the same login_failed limit.
+    "reports/login/": "children's log-in: allauth's adapter, same lock-out",
+    # Django's and Wagtail's own forms, replaced by redirects to allauth's (openlab/urls.py).
+    "admin/login/": "redirects to allauth's log-in (a signed-in user without access: a page)",
+    "django-admin/login/": "redirects to allauth's log-in (signed in, not staff: a page)",
+    "_util/login/": "Wagtail's log-in for private pages: redirects to allauth's log-in",
+    "admin/password_reset/": "redirects to allauth's reset (Wagtail's reset is switched off)",
+    "admin/password_reset/confirm/<uidb64>/<token>/": "404: Wagtail's reset is switched off",
+    "django-admin/password_change/": "redirects to allauth's password change",
+    "django-admin/auth/user/<id>/password/": "Django admin: staff only (nobody in the lab)",
 }
