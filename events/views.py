@@ -1,6 +1,5 @@
 """Thin views: read the request, call events.services, render."""
 
-import csv
 import datetime as dt
 import io
 
@@ -22,6 +21,7 @@ from events.forms import VisitorRegistrationForm
 from events.listing import feed_events, read_filters
 from events.models import EventIndexPage, EventPage, RegistrationStatus
 from events.recurrence import local
+from openlab import csvfile
 
 UPCOMING_DATES_SHOWN = 12
 
@@ -291,12 +291,6 @@ def registrations(request, page):
 CSV_FIELDS = ["開催日", "状態", "お名前", "メールアドレス", "アカウント", "申込日時", "確定日時"]
 
 
-def _csv_cell(value):
-    value = "" if value is None else str(value)
-    # Spreadsheet formula injection: a leading =, +, - or @ is shown as text.
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
 @never_cache
 @require_GET
 def registrations_csv(request, slug):
@@ -319,16 +313,16 @@ def registrations_csv(request, slug):
     labels = dict(RegistrationStatus.choices)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # BOM: Excel opens UTF-8 correctly
-    writer = csv.writer(buffer)
+    writer = csvfile.writer(buffer)  # formula-like cells neutralised (openlab.csvfile)
     writer.writerow(CSV_FIELDS)
     for date, status, name, email, username, created, confirmed in rows.distinct():
         writer.writerow(
             [
                 date.isoformat(),
                 str(labels.get(status, status)),
-                _csv_cell(name),
-                _csv_cell(email),
-                _csv_cell(username or ""),
+                name or "",
+                email or "",
+                username or "",
                 f"{local(created):%Y-%m-%d %H:%M}" if created else "",
                 f"{local(confirmed):%Y-%m-%d %H:%M}" if confirmed else "",
             ]

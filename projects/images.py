@@ -1,4 +1,16 @@
-"""Photo intake for children's reports: check, then re-encode without any metadata.
+"""Images without metadata: children's report photos, and every Wagtail image of the site.
+
+``_pixels_only`` is the one place an image is rebuilt from its pixels alone (EXIF, GPS,
+XMP, IPTC, ICC and comments all left behind), after the EXIF orientation has been
+applied to the pixels. Two callers:
+
+* children's report photos (``clean_photo``): checked strictly, scaled down, renamed;
+* every Wagtail image, whatever path created it (admin upload, chooser upload, multiple
+  upload, front-end forms, CSV import, demo loader): ``strip_image_on_save`` runs before
+  the image row is saved with a new file, so the original is stored clean and the
+  renditions made from it are clean too (Willow copies the original's EXIF into them).
+
+Photo intake for children's reports: check, then re-encode without any metadata.
 
 The uploaded file is never stored: only the pixels are kept, re-encoded into a
 fresh file, so EXIF (GPS location, camera, date), XMP, IPTC, comments and ICC
@@ -101,7 +113,16 @@ def clean_photo_bytes(data):
             image = ImageOps.exif_transpose(image)
         except Exception:
             raise ImageRejected(not_an_image) from None
-    return _re_encode(image, stored_format, extension)
+    fresh = _pixels_only(image, stored_format, STORED_MAX_SIDE)
+    thumb = fresh.copy()
+    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
+    token = secrets.token_hex(8)
+    return CleanPhoto(
+        ContentFile(_encode(fresh, stored_format), name=f"report-{token}.{extension}"),
+        ContentFile(_encode(thumb, stored_format), name=f"report-{token}-thumb.{extension}"),
+        fresh.width,
+        fresh.height,
+    )
 
 
 UNREADABLE_IMAGE = _(
@@ -134,7 +155,9 @@ def image_header_problem(upload, max_pixels):
     return None
 
 
-def _re_encode(image, stored_format, extension):
+def _pixels_only(image, stored_format, max_side=None):
+    """A brand-new image from the (already upright) pixels alone: no info, no EXIF, no
+    ICC, no XMP, no comments."""
     if stored_format == "JPEG":
         mode = "RGB"
     elif image.mode in ("RGBA", "LA") or "transparency" in image.info:
@@ -143,22 +166,103 @@ def _re_encode(image, stored_format, extension):
         mode = "RGB"
     if image.mode == "P" or image.mode != mode:
         image = image.convert(mode)
-    image.thumbnail((STORED_MAX_SIDE, STORED_MAX_SIDE))
-    # A brand-new image from the pixels alone: no info, no EXIF, no ICC, no XMP.
-    fresh = Image.frombytes(image.mode, image.size, image.tobytes())
-    thumb = fresh.copy()
-    thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
-    token = secrets.token_hex(8)
-    return CleanPhoto(
-        ContentFile(_encode(fresh, stored_format), name=f"report-{token}.{extension}"),
-        ContentFile(_encode(thumb, stored_format), name=f"report-{token}-thumb.{extension}"),
-        fresh.width,
-        fresh.height,
-    )
+    if max_side:
+        image.thumbnail((max_side, max_side))
+    return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
-def _encode(image, stored_format):
+def _encode(image, stored_format, **extra):
     buffer = io.BytesIO()
-    options = {"JPEG": {"quality": 85, "optimize": True}, "WEBP": {"quality": 85}, "PNG": {}}
-    image.save(buffer, format=stored_format, **options[stored_format])
+    options = {
+        "JPEG": {"quality": 85, "optimize": True},
+        "WEBP": {"quality": 85},
+        "PNG": {},
+        "GIF": {},
+    }
+    image.save(buffer, format=stored_format, **options[stored_format], **extra)
     return buffer.getvalue()
+
+
+# --- every Wagtail image ------------------------------------------------------------------
+# Pillow format -> (stored format, extension). Formats Pillow reads but is not sure to
+# write (HEIF, AVIF...) are stored as JPEG, or PNG when they have transparency.
+KEPT_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def strip_metadata(data):
+    """(bytes, extension) of the image in `data` re-encoded without any metadata, the
+    EXIF orientation applied to the pixels first; None when Pillow cannot read it (the
+    upload forms have refused such files already)."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        source_format = image.format
+        if getattr(image, "is_animated", False):
+            return _strip_animation(image, source_format)
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - not an image Pillow can decode
+        return None
+    if source_format in KEPT_FORMATS:
+        stored_format = source_format
+    elif image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
+        stored_format = "PNG"
+    else:
+        stored_format = "JPEG"
+    if stored_format == "GIF":
+        fresh = image.convert("RGBA") if "transparency" in image.info else image.convert("RGB")
+        fresh = Image.frombytes(fresh.mode, fresh.size, fresh.tobytes())
+    else:
+        fresh = _pixels_only(image, stored_format)
+    return _encode(fresh, stored_format), KEPT_FORMATS.get(stored_format, "jpg")
+
+
+def _strip_animation(image, source_format):
+    """Animated GIF/WebP: every frame re-encoded from its pixels, the timing kept."""
+    from PIL import ImageSequence
+
+    stored_format = source_format if source_format in ("GIF", "WEBP") else "GIF"
+    frames, durations = [], []
+    for frame in ImageSequence.Iterator(image):
+        rgba = frame.convert("RGBA")
+        frames.append(Image.frombytes("RGBA", rgba.size, rgba.tobytes()))
+        durations.append(frame.info.get("duration", 100))
+    data = _encode(
+        frames[0],
+        stored_format,
+        save_all=True,
+        append_images=frames[1:],
+        duration=durations,
+        loop=image.info.get("loop", 0),
+    )
+    return data, KEPT_FORMATS[stored_format]
+
+
+METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "icc_profile", "comment", "photoshop")
+
+
+def has_metadata(data):
+    """Whether the image in `data` carries EXIF, XMP, IPTC, ICC or a comment."""
+    try:
+        image = Image.open(io.BytesIO(data))
+        return bool(image.getexif()) or any(key in image.info for key in METADATA_KEYS)
+    except Exception:  # noqa: BLE001 - not an image Pillow can read: nothing to strip
+        return False
+
+
+def strip_image_on_save(sender, instance, raw=False, **kwargs):
+    """pre_save of the Wagtail image model: a new file is replaced by its clean copy
+    before it is written to storage, and the size, hash and dimensions follow it."""
+    import os
+
+    file = instance.file
+    if raw or not file or getattr(file, "_committed", True):
+        return  # no new file: already stored (and cleaned when it was saved)
+    file.seek(0)
+    cleaned = strip_metadata(file.read())
+    file.seek(0)
+    if cleaned is None:
+        return
+    data, extension = cleaned
+    stem = os.path.splitext(os.path.basename(file.name))[0] or "image"
+    instance.file = ContentFile(data, name=f"{stem}.{extension}")  # updates width/height
+    instance._set_image_file_metadata()  # Wagtail's own: file_size and file_hash

@@ -30,7 +30,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 
-from openlab import sdgs
+from openlab import csvfile, sdgs
 from openlab.models import Goal, Target, Town
 from stakeholders.models import NAME_ORDER, OfferNeedTerm, StakeholderKind, StakeholderPage
 
@@ -126,6 +126,8 @@ def read_rows(text):
             if len(values) != len(header):
                 rows.append((line, {"__error__": _column_count_error(len(values), len(header))}))
                 continue
+            # Our exports neutralise formula-like text (openlab.csvfile): undone here.
+            values = [csvfile.restore(value) for value in values]
             rows.append((line, dict(zip(header, values, strict=True))))
     except csv.Error as error:
         raise FileRefused(f"CSVとして読めません（{reader.line_num}行目: {error}）。") from None
@@ -472,7 +474,7 @@ def export_rows(private=False):
 
 
 def write_csv(stream, private=False):
-    writer = csv.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer = csvfile.DictWriter(stream, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     count = 0
     for row in export_rows(private=private):

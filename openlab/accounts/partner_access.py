@@ -32,6 +32,12 @@ How it works (other apps can rely on it without doing anything):
   ``partner_page_filter``: pages they may change, pages they own, and the way to
   them. ``stakeholders.wagtail_hooks`` applies the same filter to the explorer
   and the page chooser, and refuses the move confirmation to whoever may not move.
+  Views that show the title of a page named by id (the explorer and chooser of one
+  page, the chooser's "chosen" step, the bulk-action confirmations) have no hook:
+  ``PartnerAdminPageGuard`` (a middleware) answers 403 there for a page that is not
+  public or the partner's own, and keeps the page-types report for facilitators.
+  The page forms offer only public pages and the partner's own as choices
+  (``PartnerPageForm.offer_only_visible_pages``).
   The page forms refuse a lead or organiser that is not one of the partner's
   stakeholders (projects.forms.ProjectPageForm does it for ProjectPage;
   ``openlab.accounts.forms.PartnerPageForm`` is a base form doing it for

@@ -1,10 +1,10 @@
 """Streaming CSV (UTF-8 with BOM, so Excel opens it) and JSON writers for the data sets."""
 
-import csv
 import json
 
 from django.utils import timezone
 
+from openlab import csvfile
 from openlab.opendata import datasets
 
 BOM = "\ufeff"
@@ -30,19 +30,12 @@ def _cell(value):
     return value
 
 
-def _guard(value):
-    """Keep spreadsheet programs from running cell text as a formula (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_chunks(dataset, rows):
-    writer = csv.writer(_Line())
+    writer = csvfile.writer(_Line())  # text cells that a spreadsheet would run: neutralised
     yield (BOM + writer.writerow(dataset.field_names)).encode("utf-8")
     buffer = []
     for row in rows:
-        buffer.append(writer.writerow([_guard(_cell(row[name])) for name in dataset.field_names]))
+        buffer.append(writer.writerow([_cell(row[name]) for name in dataset.field_names]))
         if len(buffer) >= 200:
             yield "".join(buffer).encode("utf-8")
             buffer = []
