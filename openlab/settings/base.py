@@ -308,6 +308,8 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "東村山市わたしたちのSDGsオープンラボ"
 WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# /api/v2/ writes its links (detail_url, the find/ redirect) with the configured site URL.
+WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "pdf", "txt", "xlsx", "docx", "odt"]

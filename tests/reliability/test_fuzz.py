@@ -35,7 +35,8 @@ FUZZ = settings(
 # always happy), signs, floats, huge numbers, NUL, markup, odd dates.
 TRICKY = [
     "", " ", "²", "①", "١", "１", "𝟙", "1e3", "0x10", "-1", "+1", " 1", "1.0", "1_0", "0",
-    "18", "501", "99999999999999999999", "\x00", "a\x00b", "%00", "'", '"', "\\", "../..",
+    "18", "501", "99999999999999999999", "9223372036854775808", "100000000000000000000",
+    "\x00", "a\x00b", "%00", "'", '"', "\\", "../..",
     "NaN", "inf", "2026-02-30", "2026-13", "2026-00", "9999-12", "0001-01-01", "9999-12-31",
     "true", "on", "null", "[]", "{}", "\u202e", "\r\n", "\t", "a" * 300, *PAYLOADS[:4],
 ]  # fmt: skip
@@ -409,6 +410,38 @@ def test_open_data_api_answers_any_filter_with_json(client, content):
     check()
 
 
+# Every number parameter of /api/v2/pages/ (paging, tree, id and relation/integer filters) with
+# the type that has the field, and `search` (refused: /api/search/ is the site's search).
+API_NUMBER_PARAMETERS = {
+    "offset": "", "limit": "", "child_of": "", "descendant_of": "", "ancestor_of": "",
+    "translation_of": "", "id": "", "goals": "stakeholders.StakeholderPage",
+    "towns": "stakeholders.StakeholderPage", "lead": "projects.ProjectPage",
+    "partners": "projects.ProjectPage", "organisers": "events.EventPage",
+    "capacity": "events.EventPage",
+}  # fmt: skip
+
+
+def test_open_data_api_answers_every_tricky_number_with_json(content):
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    for name, page_type in API_NUMBER_PARAMETERS.items():
+        for value in TRICKY:
+            params = {name: value, **({"type": page_type} if page_type else {})}
+            response = client.get("/api/v2/pages/", params)
+            where = (name, value, response.status_code)
+            assert response["Content-Type"].startswith("application/json"), where
+            received = value.replace("\x00", "")
+            if not re.fullmatch(r"\s*-?[0-9]{1,18}\s*", received) and received != "root":
+                assert response.status_code == 400, where
+                assert name in response.json()["message"], where
+            else:
+                assert response.status_code in (200, 400, 404), where
+    for value in TRICKY:
+        response = client.get("/api/v2/pages/", {"search": value})
+        assert response.status_code == 400 and "/api/search/" in response.json()["message"]
+
+
 def test_open_data_downloads_answer_any_name(client, content):
     @FUZZ
     @given(slug=st.one_of(st.sampled_from(["stakeholders", "events", "nope"]), junk), fmt=junk)
@@ -438,7 +471,7 @@ def expected_frame(text):
     (kind, None) for an accepted frame, (None, error code) for a refused one."""
     if text is None:
         return None, "not_text"
-    if len(text) > 20_000:
+    if len(text) > 12 * 4000 + 1000:  # the longest message with every character escaped
         return None, "too_long"
     try:
         data = json.loads(text)
@@ -456,7 +489,7 @@ def expected_frame(text):
         value = data.get(name)
         if name not in data or isinstance(value, bool) or not isinstance(value, expected_type):
             return None, "bad_field"
-    if kind == "message" and len(data["body"]) > 4000:
+    if kind in ("message", "edit") and len(data["body"]) > 4000:
         return None, "too_long"
     return kind, None
 
