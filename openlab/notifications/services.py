@@ -8,6 +8,7 @@ follows or pages. Digests (openlab.notifications.digests) read the same items.
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -297,6 +298,7 @@ def _stamp(value):
 def _page_querysets(follows, since, until, now):
     """The four querysets of the feed (or None where nothing followed can match)."""
     from events.models import EventPage
+    from events.services import has_dates_ahead
     from projects.models import ProgressUpdate, ProjectPage, ReportPage
 
     result = {}
@@ -318,7 +320,8 @@ def _page_querysets(follows, since, until, now):
     event_q = _event_match(follows)
     if event_q is not None:
         result["events"] = _window(
-            EventPage.objects.live().filter(event_q).filter(end__gte=now),
+            # Still on: a recurring event is, after its first date, until its last.
+            EventPage.objects.live().filter(event_q).filter(has_dates_ahead(now)),
             "last_published_at",
             since,
             until,
@@ -400,10 +403,15 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                 )
             )
     if "events" in querysets:
-        rows = list(querysets["events"].values(*page_columns, "start", "venue_name")[:limit])
+        from events.services import shown_dates
+
+        rows = list(
+            querysets["events"].values(*page_columns, "start", "end", "rrule", "venue_name")[:limit]
+        )
         goals = _goals_of("events", rows)
+        shown = shown_dates([SimpleNamespace(**row) for row in rows])  # the next date
         for row in rows:
-            start = timezone.localtime(row["start"])
+            start = timezone.localtime(shown[row["pk"]].start)
             items.append(
                 FeedItem(
                     key=f"event:{row['pk']}:{_stamp(row['last_published_at'])}",
