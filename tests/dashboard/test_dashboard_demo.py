@@ -49,8 +49,8 @@ def test_dashboard_counts_agree_with_the_listings(client, settings):
         stakeholders, projects, _events, reports = kinds[str(kind.label)]
         assert stakeholders == _listed(client, f"/stakeholders/?kind={kind.value}"), kind
         assert projects == ProjectPage.objects.live().filter(lead__kind=kind).count(), kind
-        assert reports == (
-            ReportPage.objects.live().filter(ambassador_group__kind=kind).count()
-        ), kind
+        assert reports == (ReportPage.objects.live().filter(ambassador_group__kind=kind).count()), (
+            kind
+        )
     assert sum(row[0] for row in kinds.values()) == totals["ステークホルダー"]
     assert kinds[str(StakeholderKind.AMBASSADOR.label)][3] > 1
