@@ -7,7 +7,9 @@ IMMEDIATE transactions), so concurrent registrations never overbook.
 """
 
 import copy
+import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.core import signing
 from django.db import IntegrityError, transaction
@@ -73,7 +75,88 @@ def as_event(occurrence):
     page = copy.copy(occurrence.event)
     page.start, page.end = occurrence.start, occurrence.end
     page.occurrence = occurrence
+    page.shown = ShownDate(occurrence.start, occurrence.end, bool(page.rrule), False)
     return page
+
+
+# --- the date to show for an event -----------------------------------------------------
+@dataclass(frozen=True)
+class ShownDate:
+    """The date a listing shows for an event (templates/events/_shown_date.html)."""
+
+    start: dt.datetime
+    end: dt.datetime
+    recurring: bool
+    ended: bool  # a one-off that is over, or a series with no date left
+
+
+def shown_dates(events, now=None):
+    """{event pk: ShownDate}: the date to show for each event wherever events are listed.
+
+    A one-off event: its own date. A recurring event: its next date that is not cancelled
+    (EventPage.start is only the series' first date); when none is left, its last date,
+    marked as ended. Two queries whatever the number of events."""
+    from django.db.models import Max, Min
+
+    now = now or timezone.now()
+    events = list(events)
+    series = [event.pk for event in events if event.rrule]
+    bounds = {}
+    if series:
+        bounds = {
+            row["event_id"]: (row["next"] or row["last"])
+            for row in Occurrence.objects.filter(event_id__in=series, cancelled=False)
+            .order_by()
+            .values("event_id")
+            .annotate(next=Min("start", filter=Q(end__gte=now)), last=Max("start"))
+        }
+    rows = {}
+    if bounds:
+        which = Q()
+        for event_id, start in bounds.items():
+            which |= Q(event_id=event_id, start=start)
+        for row in Occurrence.objects.filter(which, cancelled=False).only(
+            "event_id", "start", "end"
+        ):
+            rows[row.event_id] = row
+    shown = {}
+    for event in events:
+        row = rows.get(event.pk) if event.rrule else None
+        start, end = (row.start, row.end) if row else (event.start, event.end)
+        shown[event.pk] = ShownDate(start, end, bool(event.rrule), end < now)
+    return shown
+
+
+def has_dates_ahead(now=None):
+    """A filter for EventPage querysets: events with a date still to come (not cancelled).
+    EventPage.end is only a recurring event's first date."""
+    from django.db.models import Exists, OuterRef
+
+    now = now or timezone.now()
+    return Exists(Occurrence.objects.filter(event=OuterRef("pk"), end__gte=now, cancelled=False))
+
+
+def soonest_first(now=None):
+    """An order_by() for EventPage querysets that agrees with shown_dates: events with a
+    date still to come first, by that date; then the others, the latest first."""
+    from django.db.models import F, OuterRef, Subquery
+
+    now = now or timezone.now()
+    next_start = Subquery(
+        Occurrence.objects.filter(event=OuterRef("pk"), end__gte=now, cancelled=False)
+        .order_by("start")
+        .values("start")[:1]
+    )
+    return [next_start.asc(nulls_last=True), F("start").desc(), "pk"]
+
+
+def with_shown_dates(events, now=None):
+    """`events` as a list, each with `.shown` (its ShownDate) for the templates."""
+    events = list(events)
+    dates = shown_dates(events, now)
+    for event in events:
+        event.shown = dates[event.pk]
+    return events
 
 
 # --- occurrences ---------------------------------------------------------------------

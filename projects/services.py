@@ -155,6 +155,7 @@ def project_directory_context(index_page, request):
 def project_page_context(project):
     """Everything a project page shows, each relation fetched once."""
     from events.models import EventPage
+    from events.services import soonest_first, with_shown_dates
     from projects.models import ProgressUpdate
     from stakeholders.models import StakeholderPage
 
@@ -184,8 +185,10 @@ def project_page_context(project):
         "project_goals": [sdgs.GOALS_BY_NUMBER[g.pk] for g in project.goals.all()],
         "project_targets": list(project.targets.all()),
         "project_towns": list(project.towns.all()),
-        "events": list(
-            EventPage.objects.live().filter(related_projects=project).order_by("start")[:10]
+        "events": with_shown_dates(
+            EventPage.objects.live()
+            .filter(related_projects=project)
+            .order_by(*soonest_first())[:10]
         ),
         "project_images": list(
             project.images.select_related("image").prefetch_related("image__renditions")[:12]

@@ -106,7 +106,21 @@ def facet_entries(results, params, towns):
     return facets
 
 
-def _display_date(hit):
+def _event_dates(hits, now):
+    """{page id: ShownDate} of the events among the hits: a recurring event shows its next
+    date (the index holds only the series' first one)."""
+    from events.models import EventPage
+    from events.services import shown_dates
+
+    ids = [hit.page_id for hit in hits if hit.type == "event"]
+    if not ids:
+        return {}
+    return shown_dates(EventPage.objects.filter(pk__in=ids).only("rrule", "start", "end"), now)
+
+
+def _display_date(hit, shown=None):
+    if shown and hit.page_id in shown:
+        return timezone.localtime(shown[hit.page_id].start)
     if hit.type == "event" and hit.event_start:
         start = parse_datetime(hit.event_start)
         if start:
@@ -114,7 +128,9 @@ def _display_date(hit):
     return parse_date(hit.date) if hit.date else None
 
 
-def _is_upcoming(hit, now):
+def _is_upcoming(hit, now, shown=None):
+    if shown and hit.page_id in shown:
+        return not shown[hit.page_id].ended
     if hit.type != "event" or not hit.event_end:
         return None
     end = parse_datetime(hit.event_end)
@@ -125,6 +141,7 @@ def hit_entries(results):
     if not results:
         return []
     now = timezone.now()
+    shown = _event_dates(results.hits, now)
     entries = []
     for hit in results.hits:
         entries.append(
@@ -134,9 +151,9 @@ def hit_entries(results):
                 # Produced by search.japanese.highlight: escaped text and <mark> only.
                 "snippet": mark_safe(hit.snippet),  # noqa: S308
                 "goals": [sdgs.GOALS_BY_NUMBER[n] for n in hit.goals if n in sdgs.GOALS_BY_NUMBER],
-                "date": _display_date(hit),
-                "is_datetime": isinstance(_display_date(hit), dt.datetime),
-                "upcoming": _is_upcoming(hit, now),
+                "date": _display_date(hit, shown),
+                "is_datetime": isinstance(_display_date(hit, shown), dt.datetime),
+                "upcoming": _is_upcoming(hit, now, shown),
             }
         )
     return entries

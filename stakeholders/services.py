@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When, Window
+from django.db.models import Count, F, Q, Window
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -263,11 +263,19 @@ def _section(queryset):
     return {"items": items, "total": items[0].section_total if items else 0}
 
 
+def _events_section(queryset):
+    from events.services import with_shown_dates
+
+    section = _section(queryset)
+    section["items"] = with_shown_dates(section["items"])
+    return section
+
+
 def stakeholder_page_context(page):
     """Projects, events and reports of a stakeholder: bounded lists with their totals."""
-    from django.utils import timezone
 
     from events.models import EventPage
+    from events.services import soonest_first
     from projects.models import ProjectPage, ReportPage
 
     involved = ProjectPage.objects.filter(Q(lead=page) | Q(partners=page)).values("pk")
@@ -277,19 +285,11 @@ def stakeholder_page_context(page):
         .select_related("lead")
         .order_by("-first_published_at", "-pk")
     )
-    now = timezone.now()
-    past = Case(When(end__lt=now, then=Value(1)), default=Value(0), output_field=IntegerField())
-    events = (
-        EventPage.objects.live()
-        .filter(organisers=page)
-        .annotate(is_past=past)
-        # Upcoming events first, soonest first; then past ones, latest first.
-        .order_by("is_past", Case(When(end__gte=now, then=F("start"))).asc(), F("start").desc())
-    )
+    events = EventPage.objects.live().filter(organisers=page).order_by(*soonest_first())
     url = page.url or ""
     return {
         "projects": _section(projects),
-        "events": _section(events),
+        "events": _events_section(events),
         "reports": _section(
             ReportPage.objects.live().filter(ambassador_group=page).order_by("-date", "-pk")
         ),

@@ -115,6 +115,9 @@ def by_town():
 
 
 def by_kind():
+    """Counts per kind of stakeholder. Every page query here clears Wagtail's ordering by
+    path first: an ORDER BY column joins the GROUP BY, which then counted each page as
+    its own group (the dashboard said 1 of everything)."""
     from stakeholders.models import StakeholderKind
 
     models = _models()
@@ -122,6 +125,7 @@ def by_kind():
         "stakeholders": dict(
             models["stakeholders"]
             .objects.live()
+            .order_by()
             .values("kind")
             .annotate(n=Count("pk"))
             .values_list("kind", "n")
@@ -131,6 +135,7 @@ def by_kind():
         "projects": dict(
             models["projects"]
             .objects.live()
+            .order_by()
             .filter(lead__live=True)
             .values("lead__kind")
             .annotate(n=Count("pk"))
@@ -139,6 +144,7 @@ def by_kind():
         "reports": dict(
             models["reports"]
             .objects.live()
+            .order_by()
             .filter(ambassador_group__live=True)
             .values("ambassador_group__kind")
             .annotate(n=Count("pk"))
@@ -172,6 +178,7 @@ def totals():
     }
     rows = (
         Page.objects.live()
+        .order_by()  # Wagtail orders pages by path, which would group page by page
         .filter(content_type_id__in=list(types))
         .values("content_type_id")
         .annotate(n=Count("pk"))

@@ -8,6 +8,7 @@ follows or pages. Digests (openlab.notifications.digests) read the same items.
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from types import SimpleNamespace
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
@@ -302,6 +303,7 @@ def _stamp(value):
 def _page_querysets(follows, since, until, now):
     """The four querysets of the feed (or None where nothing followed can match)."""
     from events.models import EventPage
+    from events.services import has_dates_ahead
     from projects.models import ProgressUpdate, ProjectPage, ReportPage
 
     result = {}
@@ -323,7 +325,8 @@ def _page_querysets(follows, since, until, now):
     event_q = _event_match(follows)
     if event_q is not None:
         result["events"] = _window(
-            EventPage.objects.live().filter(event_q).filter(end__gte=now),
+            # Still on: a recurring event is, after its first date, until its last.
+            EventPage.objects.live().filter(event_q).filter(has_dates_ahead(now)),
             "last_published_at",
             since,
             until,
@@ -495,9 +498,14 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                 )
             )
     if "events" in querysets:
-        rows = list(querysets["events"].values(*page_columns, "start", "venue_name")[:limit])
+        from events.services import shown_dates
+
+        rows = list(
+            querysets["events"].values(*page_columns, "start", "end", "rrule", "venue_name")[:limit]
+        )
         goals = _goals_of("events", rows)
         why = _page_reasons("events", rows, reasons, goals)
+        shown = shown_dates([SimpleNamespace(**row) for row in rows])  # the next date
         for row in rows:
             items.append(
                 FeedItem(
@@ -507,7 +515,7 @@ def feed_items(user, since=None, until=None, limit=FEED_LIMIT, include_notificat
                     title=row["title"],
                     url=urls.path(row["url_path"]),
                     when=row["last_published_at"],
-                    summary=f"{ja_datetime(row['start'])} {row['venue_name']}".strip(),
+                    summary=f"{ja_datetime(shown[row['pk']].start)} {row['venue_name']}".strip(),
                     goals=goals.get(row["pk"], ()),
                     reasons=why[row["pk"]],
                 )

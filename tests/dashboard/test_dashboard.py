@@ -139,3 +139,19 @@ def test_gaps_lists_waiting_match_proposals(site_tree, client, make_user):
     client.force_login(make_user(Role.FACILITATOR))
     html = client.get("/dashboard/gaps/").content.decode()
     assert "団体A" in html and "団体B" in html
+
+
+def test_totals_and_kinds_count_every_page_not_one_per_kind(site_tree):
+    """Wagtail's ordering by path used to join the GROUP BY: every count came out as 1."""
+    school = StakeholderFactory(kind="school", goals=[4])
+    StakeholderFactory(kind="school", goals=[4])
+    StakeholderFactory(kind="npo", goals=[4])
+    ProjectFactory(goals=[4], lead=school)
+    ProjectFactory(goals=[4], lead=school)
+    ReportFactory(goals=[4], ambassador_group=school)
+    ReportFactory(goals=[4], ambassador_group=school)
+
+    assert services.totals() == {"stakeholders": 3, "projects": 2, "events": 0, "reports": 2}
+    kinds = {row.key: row.counts for row in services.by_kind()}
+    assert kinds["school"] == {"stakeholders": 2, "projects": 2, "events": 0, "reports": 2}
+    assert kinds["npo"]["stakeholders"] == 1
