@@ -46,7 +46,7 @@ def test_a_child_logs_in_from_the_header_and_lands_on_their_reports(page, live_s
     header = page.locator(".site-header")
     for adult in ["/dashboard/", "/opendata/", "/stakeholders/", "/feed/"]:
         assert header.locator(f"a[href='{adult}']").count() == 0, adult
-    page.get_by_role("link", name="レポートを書く").click()
+    page.locator(".site-nav").get_by_role("link", name="レポートを書く").click()
     page.wait_for_url(live_server.url + "/reports/new/")
 
 
