@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from openlab import sdgs
+from openlab.accounts.permissions import is_facilitator
 from search import services
 from search.forms import SORT_LABELS, TYPE_LABELS, WHEN_LABELS, kind_choices
 
@@ -183,6 +184,9 @@ def page_context(request, form, params, results):
         "form": form,
         "params": params,
         "results": results,
+        # Which engine answered (and that the database one is simpler) is for facilitators
+        # and /healthz; citizens get the results without the plumbing.
+        "explain_backend": is_facilitator(request.user),
         "hits": hit_entries(results),
         "facets": facet_entries(results, params, towns),
         "sorts": [

@@ -42,12 +42,18 @@ def import_view(request):
     )
 
 
+def export_filename(private, now=None):
+    """stakeholders-public-2026-12-07.csv or stakeholders-private-2026-12-07.csv: the two
+    downloads are told apart in a downloads folder; the date is Japan's (TIME_ZONE)."""
+    day = timezone.localdate(now or timezone.now())
+    return f"stakeholders-{'private' if private else 'public'}-{day.isoformat()}.csv"
+
+
 def export_view(request):
     _require_facilitator(request)
     private = request.GET.get("private") == "1"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = f'attachment; filename="stakeholders-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(private)}"'
     response.write("\ufeff")
     write_csv(response, private=private)
     return response

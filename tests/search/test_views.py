@@ -33,10 +33,25 @@ def test_search_page_shows_results_facets_and_highlight(search_backend, corpus, 
     assert 'class="sdg-badge sdg-3"' in html
     assert "1件見つかりました" in html
     assert "?q=%E5%AD%90%E8%82%B2%E3%81%A6&amp;type=stakeholder" in html  # facet link
-    if search_backend.name == "database":  # without Elasticsearch the page says so
-        assert "この検索はデータベースの簡易検索です。結果が一部不完全な場合があります。" in html
-    else:
-        assert "簡易検索" not in html
+    assert "簡易検索" not in html  # which engine answered is not the citizen's business
+
+
+def test_only_facilitators_read_that_the_database_answers(search_backend, corpus, client):
+    from openlab.accounts.models import Role
+    from openlab.accounts.services import create_user, ensure_role_groups
+
+    search_backend.sync()
+    ensure_role_groups()
+    notice = "この検索はデータベースの簡易検索です。結果が一部不完全な場合があります。"
+    citizen = create_user("c1", "c1@example.jp", "pw-Openlab-1", Role.CITIZEN)
+    client.force_login(citizen)
+    html = client.get("/search/", {"q": "子育て"}).content.decode()
+    assert "東村山子育て支援ネットワーク" in html
+    assert "簡易検索" not in html
+    facilitator = create_user("f1", "f1@example.jp", "pw-Openlab-1", Role.FACILITATOR)
+    client.force_login(facilitator)
+    html = client.get("/search/", {"q": "子育て"}).content.decode()
+    assert (notice in html) == (search_backend.name == "database")
 
 
 def test_search_box_in_every_page_header(site_tree, client):

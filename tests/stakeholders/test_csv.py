@@ -175,3 +175,25 @@ def test_admin_upload_for_facilitators(client, vocabulary):
     assert "CSVファイルではありません" in html
     response = client.get("/admin/stakeholders/export/")
     assert "久米川こども食堂" in response.content.decode("utf-8-sig")
+
+
+def test_export_file_names_tell_public_from_private_with_the_japan_date(client, vocabulary):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from openlab.accounts.services import create_user, ensure_role_groups
+    from stakeholders.views import export_filename
+
+    # 15:30 UTC on 6 December is already 7 December in Japan.
+    late = dt.datetime(2026, 12, 6, 15, 30, tzinfo=dt.UTC)
+    assert export_filename(False, late) == "stakeholders-public-2026-12-07.csv"
+    assert export_filename(True, late) == "stakeholders-private-2026-12-07.csv"
+
+    ensure_role_groups()
+    client.force_login(create_user("fa", "fa@example.jp", "pw-Openlab-1", "facilitator"))
+    today = timezone.localdate().isoformat()
+    public = client.get("/admin/stakeholders/export/")["Content-Disposition"]
+    private = client.get("/admin/stakeholders/export/?private=1")["Content-Disposition"]
+    assert public == f'attachment; filename="stakeholders-public-{today}.csv"'
+    assert private == f'attachment; filename="stakeholders-private-{today}.csv"'
