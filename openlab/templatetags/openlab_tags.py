@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from openlab import sdgs
 
@@ -18,3 +19,14 @@ def query_with(context, **changes):
     for key, value in changes.items():
         query[key] = value
     return query.urlencode()
+
+
+@register.filter
+def html_datetime(value):
+    """A datetime for <time datetime="">: ISO 8601 in local time, in whole seconds (HTML
+    allows at most three decimals of a second; the date filter's "c" writes six)."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()
