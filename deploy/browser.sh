@@ -4,6 +4,8 @@
 #     via apt, when run as root and they are missing;
 #   - axe-core 4 from npm into <repo>/.cache/axe-core, so tests can read
 #     .cache/axe-core/node_modules/axe-core/axe.min.js
+#   - the Nu Html Checker (vnu-jar from npm) into <repo>/.cache/vnu-jar, and a Java
+#     runtime for it (apt) when none is there (tests/reliability/test_html_validity.py)
 # Skippable: OPENLAB_SKIP_BROWSER=1 does nothing; OPENLAB_SKIP_APT=1 skips the
 # apt part. Never fails because of a missing optional piece when not root:
 # it says what it did and what is missing (the tests then skip).
@@ -13,6 +15,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 AXE_PREFIX="$REPO_ROOT/.cache/axe-core"
 AXE_JS="$AXE_PREFIX/node_modules/axe-core/axe.min.js"
 AXE_SPEC="${OPENLAB_AXE_SPEC:-axe-core@4}"
+VNU_PREFIX="$REPO_ROOT/.cache/vnu-jar"
+VNU_JAR="$VNU_PREFIX/node_modules/vnu-jar/build/dist/vnu.jar"
+VNU_SPEC="${OPENLAB_VNU_SPEC:-vnu-jar@26.9.27}"
 
 log() { echo "[browser] $*" >&2; }
 did=()
@@ -46,6 +51,8 @@ for p in chromium fonts-noto-cjk; do
 done
 # npm for axe-core (nodesource's nodejs ships npm; Debian splits it out).
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# Java for the Nu Html Checker.
+command -v java >/dev/null 2>&1 || missing+=(default-jre-headless)
 
 if [ "${#missing[@]}" -eq 0 ]; then
     did+=("chromium, fonts-noto-cjk and npm already installed")
@@ -82,6 +89,27 @@ else
         --loglevel=error "$AXE_SPEC" >&2
     [ -s "$AXE_JS" ] || { log "ERROR: npm finished but ${AXE_JS} is missing"; exit 1; }
     did+=("installed axe-core $(axe_version) into ${AXE_JS#"$REPO_ROOT"/}")
+fi
+
+# ---------------------------------------------------------------- the Nu Html Checker
+
+vnu_version() {  # its package.json is one line
+    node -p "require('$VNU_PREFIX/node_modules/vnu-jar/package.json').version" 2>/dev/null || true
+}
+
+if [ -s "$VNU_JAR" ] && [ "vnu-jar@$(vnu_version)" = "$VNU_SPEC" ]; then
+    did+=("vnu-jar $(vnu_version) already in ${VNU_JAR#"$REPO_ROOT"/}")
+elif ! command -v npm >/dev/null 2>&1; then
+    did+=("vnu-jar: npm not available, NOT installed")
+else
+    mkdir -p "$VNU_PREFIX"
+    log "npm install ${VNU_SPEC} into ${VNU_PREFIX#"$REPO_ROOT"/}"
+    # --ignore-scripts: its postinstall would fetch a Java runtime from outside; the jar
+    # itself is in the package, and Java comes from apt above.
+    npm install --prefix "$VNU_PREFIX" --no-audit --no-fund --no-save --ignore-scripts \
+        --loglevel=error "$VNU_SPEC" >&2
+    [ -s "$VNU_JAR" ] || { log "ERROR: npm finished but ${VNU_JAR} is missing"; exit 1; }
+    did+=("installed vnu-jar $(vnu_version) into ${VNU_JAR#"$REPO_ROOT"/}")
 fi
 
 for line in "${did[@]}"; do

@@ -297,6 +297,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "static_collected"
 STATICFILES_DIRS = [BASE_DIR / "openlab" / "static"]
+# Served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for anyway.
+WHITENOISE_ROOT = BASE_DIR / "openlab" / "public"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {

@@ -1,4 +1,5 @@
 from django import template
+from django.utils import timezone
 
 from openlab import dates, sdgs
 
@@ -25,3 +26,14 @@ def ja_datetime(value, with_time=True):
     """「2027年2月13日(土) 13:30」 (Asia/Tokyo): `{{ when|ja_datetime }}`, or
     `{{ when|ja_datetime:False }}` for the date only. See openlab.dates."""
     return dates.ja_datetime(value, with_time)
+
+
+@register.filter
+def html_datetime(value):
+    """A datetime for <time datetime="">: ISO 8601 in local time, in whole seconds (HTML
+    allows at most three decimals of a second; the date filter's "c" writes six)."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.replace(microsecond=0).isoformat()

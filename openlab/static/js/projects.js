@@ -8,7 +8,9 @@
   document.querySelectorAll("[data-furigana-root][data-furigana-live]").forEach(function (root) {
     var toggle = root.querySelector("[data-furigana-toggle]");
     if (!toggle) return;
+    // A toggle button only here, where it works in place (a link with aria-pressed is invalid).
     toggle.setAttribute("role", "button");
+    toggle.setAttribute("aria-pressed", root.classList.contains("furigana-off") ? "false" : "true");
     toggle.addEventListener("click", function (event) {
       event.preventDefault();
       var off = root.classList.toggle("furigana-off");
