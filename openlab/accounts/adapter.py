@@ -1,5 +1,8 @@
 """allauth's hooks for the site's roles."""
 
+# allauth's stages module cannot be the first of allauth.account to load (its own import
+# cycle through internal.flows); loading the flows first breaks it.
+import allauth.account.internal.flows  # noqa: F401
 from allauth.account import stages
 from allauth.account.adapter import DefaultAccountAdapter
 from django.urls import reverse
