@@ -274,6 +274,9 @@ WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 WAGTAILADMIN_LOGIN_URL = "/admin/login/"
 # Wagtail's own reset form mailed without a limit: resets go through allauth's (throttled).
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# Nor does its account page change passwords (it checked the old one without a limit):
+# allauth's /accounts/password/change/ does, limited per user.
+WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 
 # --- E-mail ------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

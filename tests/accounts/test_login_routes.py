@@ -154,3 +154,24 @@ def url_patterns_with_callbacks(resolver=None, prefix=""):
             yield from url_patterns_with_callbacks(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern):
             yield prefix + str(entry.pattern), entry.name, entry.callback
+
+
+@pytest.mark.django_db
+def test_wagtails_account_page_takes_no_password(roles):
+    """Its password panel checked the old password without a limit (a stolen session could
+    guess it there); passwords change on allauth's form, limited per user."""
+    client = Client()
+    client.force_login(roles["partner_a"])
+    html = client.get("/admin/account/").content.decode()
+    assert client.get("/admin/account/").status_code == 200
+    assert "old_password" not in html
+    client.post(
+        "/admin/account/",
+        {
+            "password-old_password": "guess",
+            "password-new_password1": "pw-New-1234567",
+            "password-new_password2": "pw-New-1234567",
+        },
+    )
+    roles["partner_a"].refresh_from_db()
+    assert roles["partner_a"].check_password("pw-Openlab-1")

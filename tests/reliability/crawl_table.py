@@ -1422,4 +1422,6 @@ CREDENTIAL_ROUTES = {
     "admin/password_reset/confirm/<uidb64>/<token>/": "404: Wagtail's reset is switched off",
     "django-admin/password_change/": "redirects to allauth's password change",
     "django-admin/auth/user/<id>/password/": "Django admin: staff only (nobody in the lab)",
+    # Wagtail's account page has no password panel (WAGTAIL_PASSWORD_MANAGEMENT_ENABLED).
+    "admin/account/": "Wagtail's account settings: no password form (allauth's instead)",
 }
