@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from importlib import import_module
 
 from asgiref.sync import async_to_sync
@@ -37,7 +38,6 @@ RATE_LIMIT_SECONDS = 10
 PAGE_SIZE = 50
 SYNC_LIMIT = 200
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-MENTION_PATTERN = re.compile(r"(?<![\w@])@([A-Za-z0-9_.+-]{1,150})")
 URL_PATTERN = re.compile(r"https?://[A-Za-z0-9\-._~:/?#\[\]@!$&()*+,;=%]+")
 URL_TRAILING = ".,!?:;)"
 
@@ -353,21 +353,56 @@ def _with_sender(message_id):
 
 def _who_to_tell(sender, room_id, body):
     """Who hears of a new message other than live: the members it mentions, and the members
-    not online in the room. Two queries, none when nobody is mentioned or offline."""
+    not online in the room. One query for each, the first only when the body has an @."""
     others = Membership.objects.filter(room_id=room_id, removed_at__isnull=True).exclude(
         user=sender
     )
-    names = {name.lower() for name in MENTION_PATTERN.findall(body)}
     mentioned = []
-    if names:
-        by_name = Q()
-        for name in names:
-            by_name |= Q(user__username__iexact=name)
-        mentioned = [m.user for m in others.filter(by_name).select_related("user__profile")]
+    if "@" in body or "＠" in body:  # a full-width ＠ is an @ too
+        members = [m.user for m in others.select_related("user__profile")]
+        mentioned = mentioned_members(body, members)
     # Members online in the room see the message live; the others are told. One query with
     # a subquery: a busy room's online ids never travel to Python and back.
     offline = list(others.exclude(user_id__in=_online(room_id)).select_related("user"))
     return mentioned, offline
+
+
+def _mention_key(text):
+    """Names compare with widths and case folded: ＡＢＣ, abc and ABC are one name, and a
+    full-width space is a space."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+_ASCII_WORD = re.compile(r"[a-z0-9_]")
+
+
+def mentioned_members(body, members):
+    """The `members` that `body` mentions as `@display name` (what the room shows; the
+    picker writes it). At each @, the longest display name that follows wins, so
+    `@田中 太郎` is not `@田中`, and `@アリスさん` is アリス; a name ending in a Latin letter
+    or digit must end there (`@bobby` is not bob). Members who share a name are all
+    mentioned: the room cannot tell them apart either. An @ inside a word (an e-mail
+    address) mentions nobody."""
+    by_name = {}
+    for user in members:
+        name = _mention_key(display_name(user)).strip()
+        if name:
+            by_name.setdefault(name, []).append(user)
+    names = sorted(by_name, key=len, reverse=True)
+    text = _mention_key(body)
+    found = {}
+    for at in (i for i, char in enumerate(text) if char == "@"):
+        if at and _ASCII_WORD.match(text[at - 1]):
+            continue
+        rest = text[at + 1 :]
+        for name in names:
+            if rest.startswith(name) and not (
+                _ASCII_WORD.match(name[-1]) and _ASCII_WORD.match(rest[len(name) : len(name) + 1])
+            ):
+                for user in by_name[name]:
+                    found[user.pk] = user
+                break
+    return list(found.values())
 
 
 def _tell(message, mentioned, offline):

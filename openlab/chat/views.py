@@ -78,6 +78,12 @@ def room_detail(request, room_id):
             "history": history,
             "has_more": has_more,
             "members": [services.display_name(m.user) for m in members],
+            # For the @mention picker (openlab/static/js/chat.js): everyone but oneself.
+            "mention_members": [
+                {"id": m.user_id, "name": services.display_name(m.user)}
+                for m in members
+                if m.user_id != request.user.pk
+            ],
             "client_key": secrets.token_hex(16),
             "error": error,
             "max_length": services.MAX_MESSAGE_LENGTH,

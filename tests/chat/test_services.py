@@ -202,7 +202,7 @@ def test_edit_and_delete_only_own_messages(people, room):
 def test_mentions_notify_the_mentioned_member(people, room):
     services.presence_join(room.pk, people["bob"], "chan-bob")
     services.send_message(
-        people["alice"], room.pk, "@bob さん、野菜の件お願いします", "key-mention"
+        people["alice"], room.pk, "@ボブ さん、野菜の件お願いします", "key-mention"
     )
     mention = Notification.objects.get(user=people["bob"], kind="chat_mention")
     assert "アリス" in mention.title and mention.url == f"/chat/{room.pk}/"
@@ -210,7 +210,7 @@ def test_mentions_notify_the_mentioned_member(people, room):
     assert not Notification.objects.filter(user=people["bob"], kind="chat_message").exists()
     assert Notification.objects.filter(user=people["facilitator"], kind="chat_message").count() == 1
     # A mention of someone outside the room notifies nobody.
-    services.send_message(people["alice"], room.pk, "@carol どうですか", "key-mention2")
+    services.send_message(people["alice"], room.pk, "@キャロル どうですか", "key-mention2")
     assert not Notification.objects.filter(user=people["carol"]).exists()
 
 

@@ -432,8 +432,147 @@
     }
   });
 
+  /* The @mention picker: typing "@" and the start of a display name lists the room's
+   * members who match (a listbox the text box points at with aria-activedescendant);
+   * up/down choose, Enter or Tab writes "@name ", Escape closes. The server resolves
+   * "@display name" among the room's members (services.mentioned_members). */
+  var mentionList = document.getElementById("chat-mentions");
+  var mentionStatus = document.getElementById("chat-mentions-status");
+  var membersData = document.getElementById("chat-members-data");
+  var mentionMembers = membersData ? JSON.parse(membersData.textContent) : [];
+  var mention = null; // {start, options: [member], active}
+
+  function fold(text) {
+    return text.normalize("NFKC").toLowerCase();
+  }
+
+  /* The "@query" being typed before the caret, or null. */
+  function mentionQuery() {
+    var caret = input.selectionStart;
+    var before = input.value.slice(0, caret);
+    var at = before.lastIndexOf("@");
+    if (at < 0 || caret !== input.selectionEnd) {
+      return null;
+    }
+    if (at > 0 && /[A-Za-z0-9_]/.test(before.charAt(at - 1))) {
+      return null; // an e-mail address
+    }
+    var query = before.slice(at + 1);
+    if (query.length > 30 || /[\n@]/.test(query)) {
+      return null;
+    }
+    return { start: at, query: query };
+  }
+
+  function closeMentions() {
+    mention = null;
+    mentionList.hidden = true;
+    mentionList.textContent = "";
+    input.removeAttribute("aria-activedescendant");
+    input.removeAttribute("aria-controls");
+    input.removeAttribute("aria-autocomplete");
+  }
+
+  function showActive() {
+    Array.prototype.forEach.call(mentionList.children, function (li, index) {
+      var active = index === mention.active;
+      li.setAttribute("aria-selected", active ? "true" : "false");
+      li.classList.toggle("is-active", active);
+      if (active) {
+        input.setAttribute("aria-activedescendant", li.id);
+        li.scrollIntoView({ block: "nearest" });
+      }
+    });
+  }
+
+  function updateMentions() {
+    var found = mentionQuery();
+    if (!found || !mentionMembers.length) {
+      closeMentions();
+      return;
+    }
+    var query = fold(found.query);
+    var starts = [];
+    var contains = [];
+    mentionMembers.forEach(function (member) {
+      var name = fold(member.name);
+      if (name.indexOf(query) === 0) {
+        starts.push(member);
+      } else if (query && name.indexOf(query) > 0) {
+        contains.push(member);
+      }
+    });
+    var options = starts.concat(contains).slice(0, 8);
+    var wasOpen = mention !== null;
+    mention = { start: found.start, end: input.selectionStart, options: options, active: 0 };
+    mentionList.textContent = "";
+    if (!options.length) {
+      mentionList.hidden = true;
+      input.removeAttribute("aria-activedescendant");
+      mentionStatus.textContent = strings.mentionNone;
+      return;
+    }
+    options.forEach(function (member, index) {
+      var li = document.createElement("li");
+      li.id = "chat-mention-" + index;
+      li.setAttribute("role", "option");
+      li.className = "chat-mention";
+      li.textContent = member.name;
+      li.addEventListener("mousedown", function (event) {
+        event.preventDefault(); // keep the focus in the text box
+        mention.active = index;
+        chooseMention();
+      });
+      mentionList.appendChild(li);
+    });
+    mentionList.hidden = false;
+    input.setAttribute("aria-controls", "chat-mentions");
+    input.setAttribute("aria-autocomplete", "list");
+    showActive();
+    if (!wasOpen || mentionStatus.getAttribute("data-count") !== String(options.length)) {
+      mentionStatus.setAttribute("data-count", String(options.length));
+      mentionStatus.textContent = strings.mentionCount.replace("%s", String(options.length));
+    }
+  }
+
+  function chooseMention() {
+    var member = mention.options[mention.active];
+    var text = "@" + member.name + " ";
+    input.value = input.value.slice(0, mention.start) + text + input.value.slice(mention.end);
+    var caret = mention.start + text.length;
+    input.setSelectionRange(caret, caret);
+    closeMentions();
+    mentionStatus.textContent = "";
+    input.focus();
+  }
+
+  input.addEventListener("input", updateMentions);
+  input.addEventListener("click", updateMentions);
+  input.addEventListener("blur", function () {
+    window.setTimeout(closeMentions, 100);
+  });
+
   form.addEventListener("submit", submit);
   input.addEventListener("keydown", function (event) {
+    if (mention && mention.options.length && !mentionList.hidden) {
+      var count = mention.options.length;
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        mention.active = (mention.active + (event.key === "ArrowDown" ? 1 : count - 1)) % count;
+        showActive();
+        return;
+      }
+      if ((event.key === "Enter" && !event.ctrlKey && !event.metaKey) || event.key === "Tab") {
+        event.preventDefault();
+        chooseMention();
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        closeMentions();
+        return;
+      }
+    }
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       submit(event);
     }
