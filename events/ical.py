@@ -153,12 +153,26 @@ def event_components(event, exceptions, page_url, stamp):
     return components
 
 
-def build_calendar(name, entries):
-    """`entries`: (event, exceptions, absolute page URL) triples."""
+def occurrence_component(event, occurrence, page_url, stamp):
+    """One date of an event as a VEVENT of its own: no rule, and its own UID, so adding
+    it next to the whole series changes nothing in the series."""
+    vevent = _base_vevent(event, occurrence.start, occurrence.end, page_url, stamp)
+    vevent["uid"] = f"event-{event.pk}-{occurrence.original_date:%Y%m%d}@{_domain()}"
+    vevent.add("status", "CANCELLED" if occurrence.cancelled else "CONFIRMED")
+    return vevent
+
+
+def build_calendar(name, entries, single_dates=False):
+    """`entries`: (event, exceptions, absolute page URL) triples; with `single_dates`,
+    (event, occurrences, URL): each occurrence as a date of its own."""
     calendar = new_calendar(name)
     stamp = timezone.now().astimezone(dt.UTC)
-    for event, exceptions, page_url in entries:
-        for component in event_components(event, exceptions, page_url, stamp):
+    for event, rows, page_url in entries:
+        if single_dates:
+            components = [occurrence_component(event, row, page_url, stamp) for row in rows]
+        else:
+            components = event_components(event, rows, page_url, stamp)
+        for component in components:
             calendar.add_component(component)
     return calendar.to_ical()
 

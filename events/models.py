@@ -84,6 +84,12 @@ class EventPage(RoutablePageMixin, SDGTaggedPage):
     registration = models.CharField(
         _("申込"), max_length=10, choices=RegistrationMode.choices, default=RegistrationMode.CLOSED
     )
+    no_registration_note = models.CharField(
+        _("申込不要のときの案内"),
+        max_length=200,
+        blank=True,
+        help_text=_("申込を受け付けないときに表示します。空欄なら「申込不要・当日参加できます」。"),
+    )
     image = models.ForeignKey(
         "wagtailimages.Image",
         null=True,
@@ -126,6 +132,7 @@ class EventPage(RoutablePageMixin, SDGTaggedPage):
                 FieldPanel("barrier_free"),
                 FieldPanel("capacity"),
                 FieldPanel("registration"),
+                FieldPanel("no_registration_note"),
             ],
             heading=_("参加"),
         ),

@@ -13,6 +13,7 @@ app_name = "events"
 urlpatterns = [
     path("feed.ics", views.feed_ics, name="feed"),
     path("<slug:slug>/event.ics", views.event_ics, name="event_ics"),
+    path("<slug:slug>/<str:day>/event.ics", views.occurrence_ics, name="occurrence_ics"),
     path("<slug:slug>/registrations.csv", views.registrations_csv, name="registrations_csv"),
     path("registrations/confirm/<str:token>/", views.confirm_registration, name="confirm"),
     path("registrations/cancel/<str:token>/", views.cancel_registration, name="cancel"),

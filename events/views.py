@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -60,6 +61,9 @@ def event_page(request, page, day, form=None, status=200):
         page_url = request.build_absolute_uri(page.occurrence_url(occurrence))
         context.update(
             occurrence_url=page.occurrence_url(occurrence),
+            occurrence_ics_url=reverse(
+                "events:occurrence_ics", args=[page.slug, occurrence.date.isoformat()]
+            ),
             seats=services.seat_counts(occurrence) if page.takes_registrations else None,
             is_past=occurrence.start <= now,
             google_url=ical.google_calendar_url(page, occurrence.start, occurrence.end, page_url),
@@ -350,6 +354,16 @@ def event_ics(request, slug):
     rows = list(rows)
     url = request.build_absolute_uri(page.url)
     return _ics_response(ical.build_calendar(page.title, [(page, rows, url)]), f"{page.slug}.ics")
+
+
+@require_GET
+def occurrence_ics(request, slug, day):
+    """One date of an event (「この日をカレンダーに追加」), not its series."""
+    page = get_object_or_404(EventPage.objects.live(), slug=slug)
+    occurrence = _occurrence_for(page, day)
+    url = request.build_absolute_uri(page.occurrence_url(occurrence))
+    body = ical.build_calendar(page.title, [(page, [occurrence], url)], single_dates=True)
+    return _ics_response(body, f"{page.slug}-{occurrence.date:%Y-%m-%d}.ics")
 
 
 @require_GET

@@ -248,6 +248,9 @@ TABLE = {
     # --- events ----------------------------------------------------------------------------
     "events/feed.ics": case("/events/feed.ics", each(ok("Aのイベント"))),
     "events/<slug:slug>/event.ics": case("/events/a-event/event.ics", each(ok("Aのイベント"))),
+    "events/<slug:slug>/<str:day>/event.ics": case(
+        "/events/a-event/{occurrence_date}/event.ics", each(ok("Aのイベント"))
+    ),
     "events/<slug:slug>/registrations.csv": case(
         "/events/a-event/registrations.csv",
         each(FORBIDDEN, partner_a=ok(REGISTRANT_EMAIL_A), facilitator=ok(REGISTRANT_EMAIL_A)),
