@@ -24,6 +24,7 @@ One set of functions serves index time and query time, on both backends:
 import functools
 import html
 import re
+import threading
 import unicodedata
 
 MAX_QUERY_CHARS = 200
@@ -75,10 +76,22 @@ def is_kana(word):
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer():
+def _dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer over the one shared dictionary: a Sudachi Tokenizer
+    refuses to be used by two threads at once ("Tokenizer is already in use")."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer()
+    return tokenizer
 
 
 def _split_modes():

@@ -31,3 +31,13 @@ def test_readings_follow_the_context_and_the_city_names():
         "<ruby>公園<rp>(</rp><rt>こうえん</rt><rp>)</rp></ruby>と"
         "<ruby>全生園<rp>(</rp><rt>ぜんしょうえん</rt><rp>)</rp></ruby>"
     )
+
+
+def test_pages_rendered_in_several_threads_at_once_all_get_their_furigana():
+    # One Sudachi tokenizer refuses a second thread ("Tokenizer is already in use").
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [f"東村山市の北山公園で必要な人が集まりました。{n}回目" * 20 for n in range(64)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        pages = list(pool.map(ruby_html, texts))
+    assert all(page.count("<rt>ひがしむらやま</rt>") == 20 for page in pages)
