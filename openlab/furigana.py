@@ -1,46 +1,43 @@
-"""Furigana: readings above kanji as <ruby> markup, generated on the server (pykakasi).
+"""Furigana: readings above kanji as <ruby> markup, generated on the server.
 
 `ruby_html(text)` escapes `text` and wraps each run of kanji in
 ``<ruby>漢字<rp>(</rp><rt>かんじ</rt><rp>)</rp></ruby>``; okurigana stay outside
-the ruby (食べ物 → 食(た)べ物(もの)). The result is safe HTML.
+the ruby (食べ物 → 食(た)べ物(もの)), kana-only words get none. Readings are chosen
+in context, word by word (search.japanese.reading_tokens: Sudachi's reading form,
+with the city's names from its override table), never character by character.
+The result is safe HTML.
 """
 
 import re
-import threading
 from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
+from search.japanese import katakana_to_hiragana, reading_tokens
+
+KANJI = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f々〆ヶ"
 _KANJI_RUN = re.compile(f"([{KANJI}]+)")
 _HAS_KANJI = re.compile(f"[{KANJI}]")
-_local = threading.local()
 MAX_CHARS = 5000
-
-
-def _kakasi():
-    converter = getattr(_local, "kakasi", None)
-    if converter is None:
-        import pykakasi
-
-        converter = _local.kakasi = pykakasi.kakasi()
-    return converter
 
 
 def _ruby(base, reading):
     return f"<ruby>{escape(base)}<rp>(</rp><rt>{escape(reading)}</rt><rp>)</rp></ruby>"
 
 
-def _token_html(orig, hira):
-    """One pykakasi token: kanji runs get ruby, kana between them stays plain."""
-    if not _HAS_KANJI.search(orig) or not hira or hira == orig:
-        return escape(orig)
-    parts = _KANJI_RUN.split(orig)  # [kana, kanji, kana, kanji, ..., kana]
-    pattern = "".join("(.+?)" if index % 2 else re.escape(part) for index, part in enumerate(parts))
-    match = re.fullmatch(pattern, hira)
+def _token_html(surface, reading):
+    """One word: each kanji run gets its share of the reading, kana between them stays plain."""
+    if not _HAS_KANJI.search(surface) or not reading or reading == surface:
+        return escape(surface)
+    parts = _KANJI_RUN.split(surface)  # [kana, kanji, kana, kanji, ..., kana]
+    pattern = "".join(
+        "(.+?)" if index % 2 else re.escape(katakana_to_hiragana(part))
+        for index, part in enumerate(parts)
+    )
+    match = re.fullmatch(pattern, reading)
     if not match:
-        return _ruby(orig, hira)
+        return _ruby(surface, reading)
     readings = iter(match.groups())
     return "".join(
         _ruby(part, next(readings)) if index % 2 else escape(part)
@@ -53,7 +50,7 @@ def _token_html(orig, hira):
 def _line_html(line):
     if not _HAS_KANJI.search(line):
         return escape(line)
-    return "".join(_token_html(item["orig"], item["hira"]) for item in _kakasi().convert(line))
+    return "".join(_token_html(surface, reading) for surface, reading in reading_tokens(line))
 
 
 def ruby_html(text):

@@ -17,11 +17,14 @@ One set of functions serves index time and query time, on both backends:
   「こそだて」 finds 「子育て」 and 「ひがしむらやま」 finds 「東村山」;
   ``katakana_reading`` the same reading as one katakana string, to sort names in
   50音 order (stakeholders/reading.py).
+* ``reading_tokens`` gives each word of a text with its reading in context, the
+  city's names (``NAME_READINGS``) first; furigana (openlab/furigana.py) use it.
 """
 
 import functools
 import html
 import re
+import threading
 import unicodedata
 
 MAX_QUERY_CHARS = 200
@@ -73,10 +76,22 @@ def is_kana(word):
 
 
 @functools.lru_cache(maxsize=1)
-def _tokenizer():
+def _dictionary():
     from sudachipy import Dictionary
 
-    return Dictionary(dict="core").tokenizer()
+    return Dictionary(dict="core")
+
+
+_local = threading.local()
+
+
+def _tokenizer():
+    """This thread's tokenizer over the one shared dictionary: a Sudachi Tokenizer
+    refuses to be used by two threads at once ("Tokenizer is already in use")."""
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer()
+    return tokenizer
 
 
 def _split_modes():
@@ -91,6 +106,67 @@ _MAX_SUDACHI_CHARS = 4000
 
 def _tokens(run, mode):
     return _tokenizer().tokenize(run[:_MAX_SUDACHI_CHARS], mode)
+
+
+# The city's names, read as the city reads them. Sudachi's dictionary has several
+# wrong (八国山 → ヤクニ+サン, 全生園 → ゼンショウ+エン, 久米川 → クメカワ, 多摩湖町 → タマ+コマチ).
+# A small override table applied before tokenising (longest match on the surface)
+# rather than a compiled Sudachi user dictionary: nothing to build at install time.
+# A space marks the words of a name, each read (and given its ruby) on its own.
+_NAME_WORDS = {
+    "本町": "ほんちょう",
+    "久米川町": "くめがわちょう",
+    "久米川": "くめがわ",
+    "秋津町": "あきつちょう",
+    "恩多町": "おんたちょう",
+    "萩山町": "はぎやまちょう",
+    "栄町": "さかえちょう",
+    "富士見町": "ふじみちょう",
+    "美住町": "みすみちょう",
+    "廻田町": "めぐりたちょう",
+    "多摩湖町": "たまこちょう",
+    "野口町": "のぐちちょう",
+    "諏訪町": "すわちょう",
+    "青葉町": "あおばちょう",
+    "八国山": "はちこくやま",
+    "正福寺": "しょうふくじ",
+    "全生園": "ぜんしょうえん",
+    "北山 公園": "きたやま こうえん",
+    "東村山": "ひがしむらやま",
+    "そらいち": "そらいち",
+}
+NAME_WORDS = {
+    name.replace(" ", ""): list(zip(name.split(), reading.split(), strict=True))
+    for name, reading in _NAME_WORDS.items()
+}
+NAME_READINGS = {name: "".join(r for _, r in parts) for name, parts in NAME_WORDS.items()}
+_NAMES = re.compile(
+    "|".join(re.escape(name) for name in sorted(NAME_READINGS, key=len, reverse=True))
+)
+
+
+def reading_tokens(text):
+    """(surface, hiragana reading) for each word of `text`, in order, covering it all.
+
+    Names in ``NAME_READINGS`` are taken whole first; the rest is read by Sudachi
+    (mode C, the reading form of each token, so 人 is ひと in 「必要な人」 and にん in
+    「三人」). A token Sudachi cannot read has its surface as reading."""
+    text = str(text or "")
+    _, mode_c = _split_modes()
+    out = []
+    cursor = 0
+    for match in [*_NAMES.finditer(text), None]:
+        end = match.start() if match else len(text)
+        chunk = text[cursor:end]
+        while chunk:
+            piece, chunk = chunk[:_MAX_SUDACHI_CHARS], chunk[_MAX_SUDACHI_CHARS:]
+            for token in _tokenizer().tokenize(piece, mode_c):
+                surface = token.surface()
+                out.append((surface, katakana_to_hiragana(token.reading_form() or surface)))
+        if match:
+            out.extend(NAME_WORDS[match.group(0)])
+            cursor = match.end()
+    return out
 
 
 def words(text):
