@@ -67,6 +67,7 @@ def redirect(to):
 
 LOGIN = redirect("/accounts/login/")
 KIDS_LOGIN = redirect("/reports/login/")
+KIDS_HOME = redirect("/reports/mine/")  # where a signed-in child is sent
 # Wagtail's admin sends whoever it refuses to /admin/login/ (openlab.views.site_login): on
 # to the site's log-in page (rate-limited), or for signed-in people, NO_ADMIN.
 ADMIN_LOGIN = redirect("/admin/login/")
@@ -263,13 +264,18 @@ TABLE = {
         "/events/registrations/cancel/forged-token/", each(BAD_REQUEST), post={}
     ),
     # --- accounts (allauth and partner applications) ---------------------------------------
-    "accounts/login/": case("/accounts/login/", signed_in(redirect("/"), anonymous=ok("ログイン"))),
+    # A signed-in child is sent where children land (openlab/accounts/adapter.py).
+    "accounts/login/": case(
+        "/accounts/login/",
+        signed_in(redirect("/"), anonymous=ok("ログイン"), ambassador=KIDS_HOME),
+    ),
     "accounts/logout/": case(
         "/accounts/logout/", signed_in(ok("ログアウト"), anonymous=redirect("/"))
     ),
     "accounts/inactive/": case("/accounts/inactive/", each(ok("無効なアカウント"))),
     "accounts/signup/": case(
-        "/accounts/signup/", signed_in(redirect("/"), anonymous=ok("新規登録"))
+        "/accounts/signup/",
+        signed_in(redirect("/"), anonymous=ok("新規登録"), ambassador=KIDS_HOME),
     ),
     "accounts/reauthenticate/": case("/accounts/reauthenticate/", signed_in(ok("ご本人の確認"))),
     # Reauthentication by a mailed code: only for accounts that sign in by code (not enabled).
@@ -302,7 +308,8 @@ TABLE = {
         "/accounts/password/reset/key/1-forged-key/", each(ok("新しいパスワード"))
     ),
     "accounts/login/code/confirm/": case(
-        "/accounts/login/code/confirm/", signed_in(redirect("/"), anonymous=LOGIN)
+        "/accounts/login/code/confirm/",
+        signed_in(redirect("/"), anonymous=LOGIN, ambassador=KIDS_HOME),
     ),
     "accounts/^confirm-email/(?P<key>[-:\\w]+)/$": case(
         "/accounts/confirm-email/forged-key/", each(ok("メールアドレスの確認"))
