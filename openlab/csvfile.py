@@ -10,8 +10,10 @@ e-mail column). The rule:
   number, so numeric columns of the open data still read as numbers.
 
 ``restore`` undoes it exactly for a reader of our own files (the stakeholder import
-reads its exports back): a leading apostrophe is dropped. Values that started with an
-apostrophe got a second one on the way out, so they come back unchanged.
+reads its exports back): a leading apostrophe is dropped when what follows starts with
+one of those characters (values that started with an apostrophe got a second one on the
+way out, so they come back unchanged); any other cell, such as a hand-written
+"'><b>", is read as it is.
 
 Use ``writer`` / ``DictWriter`` here instead of the csv module's: the permission crawl
 does not check this; tests/openlab/test_csvfile.py checks every CSV the site serves.
@@ -31,7 +33,7 @@ def neutralise(value):
 
 def restore(value):
     """A cell of a CSV we wrote, as it was before ``neutralise``."""
-    if isinstance(value, str) and value.startswith("'"):
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
         return value[1:]
     return value
 

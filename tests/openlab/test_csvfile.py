@@ -72,6 +72,11 @@ def test_neutralise_and_restore(value, written):
         assert csvfile.restore(written) == value
 
 
+def test_restore_reads_a_hand_written_apostrophe_as_it_is():
+    assert csvfile.restore("'><svg onload=alert(1)>") == "'><svg onload=alert(1)>"
+    assert csvfile.restore("'団体") == "'団体"
+
+
 @pytest.mark.django_db
 def test_admin_stakeholder_export_holds_no_live_formula(client, site_tree):
     ensure_role_groups()

@@ -236,7 +236,12 @@ def _values_of(data, keys):
 
 
 def csv_cells(text):
-    return [cell for row in csv.reader(io.StringIO(text.lstrip("\ufeff"))) for cell in row]
+    """The cells of a CSV the site wrote, read back as its own import reads them (a text
+    cell that a spreadsheet would run was written with an apostrophe: openlab.csvfile)."""
+    from openlab.csvfile import restore
+
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    return [restore(cell) for row in rows for cell in row]
 
 
 def ical_texts(data):
