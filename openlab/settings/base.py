@@ -11,19 +11,10 @@ from pathlib import Path
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
+from .env import env_bool, env_float, env_int, env_list, env_str
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = Path(os.environ.get("OPENLAB_VAR_DIR", BASE_DIR / "var"))
-
-
-def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list(name, default=""):
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+VAR_DIR = Path(env_str("OPENLAB_VAR_DIR", BASE_DIR / "var"))
 
 
 def per_install_secret_key(path):
@@ -56,7 +47,7 @@ def _read_secret_key(path, attempts=50):
     raise RuntimeError(f"{path} holds no usable secret key: delete it to make a new one")
 
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY", "")
 DEBUG = False
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 
@@ -155,7 +146,7 @@ SQLITE_OPTIONS = {
 
 
 def database_from_env(default_sqlite_path):
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{default_sqlite_path}"
+    url = env_str("DATABASE_URL") or f"sqlite:///{default_sqlite_path}"
     config = dj_database_url.parse(url, conn_max_age=0, conn_health_checks=True)
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = SQLITE_OPTIONS
@@ -171,7 +162,7 @@ def database_from_env(default_sqlite_path):
         # a connection on checkout, so a restarted PostgreSQL costs no failed request.
         config.setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1,
-            "max_size": int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+            "max_size": env_int("DATABASE_POOL_SIZE", 10, minimum=1),
             "timeout": 10,
         }
     return config
@@ -181,7 +172,7 @@ DATABASES = {"default": database_from_env(VAR_DIR / "openlab.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: channel layer and cache ----------------------------------------------
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env_str("REDIS_URL", "")
 
 if REDIS_URL:
     CHANNEL_LAYERS = {
@@ -220,11 +211,11 @@ PAGE_CACHE_ENABLED = env_bool("OPENLAB_PAGE_CACHE", True)
 PAGE_CACHE_SECONDS = 600
 
 # --- Search -----------------------------------------------------------------------
-ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
-SEARCH_INDEX_PREFIX = os.environ.get("SEARCH_INDEX_PREFIX", "openlab")
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "")
+SEARCH_INDEX_PREFIX = env_str("SEARCH_INDEX_PREFIX", "openlab")
 # Short: a dead Elasticsearch must not hold a request for long before the
 # database fallback answers.
-ELASTICSEARCH_TIMEOUT = float(os.environ.get("ELASTICSEARCH_TIMEOUT", "1.5"))
+ELASTICSEARCH_TIMEOUT = env_float("ELASTICSEARCH_TIMEOUT", 1.5, minimum=0.1)
 
 WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
@@ -234,7 +225,7 @@ WAGTAILSEARCH_BACKENDS = {
 Q_CLUSTER = {
     "name": "openlab",
     "orm": "default",
-    "workers": int(os.environ.get("Q_WORKERS", "2")),
+    "workers": env_int("Q_WORKERS", 2, minimum=1),
     "timeout": 300,
     # retry must exceed timeout, or a slow task is started twice.
     "retry": 360,
@@ -279,13 +270,13 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_PASSWORD_MANAGEMENT_ENABLED = False
 
 # --- E-mail ------------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "openlab@localhost")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "openlab@localhost")
 
 # --- Internationalisation ------------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -303,7 +294,7 @@ STATICFILES_DIRS = [BASE_DIR / "openlab" / "static"]
 # Served at the site's root by WhiteNoise: /favicon.ico, which browsers ask for anyway.
 WHITENOISE_ROOT = BASE_DIR / "openlab" / "public"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", BASE_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -312,7 +303,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- Wagtail -----------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "東村山市わたしたちのSDGsオープンラボ"
-WAGTAILADMIN_BASE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 # /api/v2/ writes its links (detail_url, the find/ redirect) with the configured site URL.
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL
 WAGTAIL_I18N_ENABLED = False
@@ -340,7 +331,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "elastic_transport": {"level": "WARNING"},
@@ -358,6 +349,6 @@ OPENLAB_SERVE_MEDIA = False
 # --- Chat (openlab/chat) -------------------------------------------------------------
 # How often an open socket re-checks its session and membership (a logout elsewhere
 # closes it within this time), the page's heartbeat, and how long presence lasts.
-CHAT_SESSION_CHECK_SECONDS = float(os.environ.get("CHAT_SESSION_CHECK_SECONDS", "20"))
-CHAT_HEARTBEAT_SECONDS = float(os.environ.get("CHAT_HEARTBEAT_SECONDS", "25"))
+CHAT_SESSION_CHECK_SECONDS = env_float("CHAT_SESSION_CHECK_SECONDS", 20.0, minimum=0.1)
+CHAT_HEARTBEAT_SECONDS = env_float("CHAT_HEARTBEAT_SECONDS", 25.0, minimum=0.1)
 CHAT_PRESENCE_TTL_SECONDS = 90

@@ -1,12 +1,11 @@
 """Benchmark settings: production-like (DEBUG off) on the local machine."""
 
-import os
-
 from .base import *  # noqa: F403
 from .base import VAR_DIR, database_from_env, per_install_secret_key
+from .env import env_str
 
 DEBUG = False
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or per_install_secret_key(VAR_DIR / "secret_key")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or per_install_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 DATABASES = {"default": database_from_env(VAR_DIR / "bench.sqlite3")}
 STORAGES = {

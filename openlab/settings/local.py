@@ -6,13 +6,12 @@ come through WhiteNoise, uploaded media through Django. Developers use `make dev
 (openlab.settings.dev: the same with DEBUG on).
 """
 
-import os
-
 from .base import *  # noqa: F403
-from .base import VAR_DIR, env_list, per_install_secret_key
+from .base import VAR_DIR, per_install_secret_key
+from .env import env_list, env_str
 
 DEBUG = False
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or per_install_secret_key(VAR_DIR / "secret_key")
+SECRET_KEY = env_str("DJANGO_SECRET_KEY") or per_install_secret_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", *env_list("ALLOWED_HOSTS")]
 CSRF_TRUSTED_ORIGINS = ["http://127.0.0.1:8000", "http://localhost:8000"]
 

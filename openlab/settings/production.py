@@ -1,22 +1,7 @@
 """Production: every secret comes from the environment, or the site refuses to start."""
 
-import os
-import sys
-
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
-
-
-def required(name):
-    """The value of a required variable; without it, one clear line and exit 1."""
-    value = os.environ.get(name, "").strip()
-    if not value:
-        sys.stderr.write(
-            f"openlab: 環境変数 {name} が設定されていません / missing environment variable {name}\n"
-        )
-        raise SystemExit(1)
-    return value
-
+from .env import env_bool, env_int, env_list, env_str, required
 
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
@@ -33,7 +18,7 @@ CSRF_TRUSTED_ORIGINS = env_list(
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Log-in rate limits count the client's address from X-Forwarded-For, not the proxy's
 # (behind one proxy, every visitor would otherwise share one counter).
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "1"))
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1, minimum=0)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -42,4 +27,4 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

@@ -8,12 +8,13 @@ import os
 
 from .base import *  # noqa: F403
 from .base import VAR_DIR, database_from_env
+from .env import env_str
 
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
-DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or None}
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME") or None}
 # The test process opens its own connections (threads of the concurrency tests each hold
 # one); the servers the tests start with production-like settings use the pool.
 DATABASES["default"].get("OPTIONS", {}).pop("pool", None)
@@ -36,4 +37,4 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}  # noqa: F405
 STATIC_ROOT.mkdir(exist_ok=True)  # noqa: F405
 # Tests never write into the dev or production Elasticsearch indexes.
-SEARCH_INDEX_PREFIX = os.environ.get("TEST_SEARCH_INDEX_PREFIX") or f"test_{os.getpid()}"
+SEARCH_INDEX_PREFIX = env_str("TEST_SEARCH_INDEX_PREFIX") or f"test_{os.getpid()}"
