@@ -59,8 +59,8 @@ COMMON_HEAD = (
 )
 COMMON_TAIL = (
     _f("goals", _("SDGs目標"), _("目標番号を「;」区切り（JSONでは数の配列）")),
-    _f("first_published_at", _("初公開日時"), _("ISO 8601、日本時間")),
-    _f("last_published_at", _("最終更新日時"), _("ISO 8601、日本時間")),
+    _f("first_published_at", _("初公開日時"), _("RFC 3339（秒とタイムゾーン付き）、日本時間")),
+    _f("last_published_at", _("最終更新日時"), _("RFC 3339（秒とタイムゾーン付き）、日本時間")),
 )
 
 STAKEHOLDERS = Dataset(
