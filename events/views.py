@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,7 @@ from events.forms import VisitorRegistrationForm
 from events.listing import feed_events, read_filters
 from events.models import EventIndexPage, EventPage, RegistrationStatus
 from events.recurrence import local
-from openlab import csvfile
+from openlab import csvfile, public_data
 
 UPCOMING_DATES_SHOWN = 12
 
@@ -342,6 +343,8 @@ def registrations_csv(request, slug):
 def _ics_response(body, filename):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # For If-Modified-Since; the ETag is the body's (openlab.public_data).
+    response["Last-Modified"] = http_date(public_data.last_changed().timestamp())
     return response
 
 

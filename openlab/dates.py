@@ -26,3 +26,25 @@ def ja_datetime(value, with_time=True):
     if with_time:
         return date_format(value, _("Y年n月j日(D) H:i"))
     return date_format(value, _("Y年n月j日(D)"))
+
+
+def rfc3339(value):
+    """A date-time for machines (open data, APIs, <time datetime="">): RFC 3339 in
+    Asia/Tokyo, always with seconds and offset, never fractions: 2026-06-21T10:00:00+09:00.
+
+    Typed validators (frictionless, JSON Schema "date-time") need the seconds and the offset;
+    HTML allows at most three decimals of a second. A naive datetime is taken as Tokyo time;
+    an ISO string (as stored in the search index) is parsed first; a date stays a date
+    (2026-06-21); None and "" give None.
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        parsed = dt.datetime.fromisoformat(value)
+        if "T" not in value and " " not in value:
+            return parsed.date().isoformat()
+        value = parsed
+    if not isinstance(value, dt.datetime):
+        return value.isoformat()
+    value = value.astimezone(TOKYO) if timezone.is_aware(value) else value.replace(tzinfo=TOKYO)
+    return value.replace(microsecond=0).isoformat(timespec="seconds")

@@ -13,11 +13,13 @@ import logging
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "page-cache:generation"
+CHANGED_AT_KEY = "page-cache:changed-at"
 UNCACHED_PREFIXES = ("/admin", "/accounts", "/api", "/chat", "/ws", "/healthz", "/django-admin")
 
 
@@ -29,9 +31,19 @@ def current_generation():
     return generation
 
 
+def last_changed():
+    """When the public content last changed, or None when not known (cache emptied)."""
+    try:
+        return cache.get(CHANGED_AT_KEY)
+    except Exception:
+        return None
+
+
 def invalidate(**_kwargs):
     """Make every cached page stale. Never lets a cache outage break a publish."""
     try:
+        # When, for Last-Modified on the open data downloads (openlab.public_data).
+        cache.set(CHANGED_AT_KEY, timezone.now().replace(microsecond=0), timeout=None)
         try:
             cache.incr(GENERATION_KEY)
         except ValueError:

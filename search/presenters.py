@@ -8,7 +8,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from openlab import sdgs
+from openlab import dates, sdgs
 from openlab.accounts.permissions import is_facilitator
 from search import services
 from search.forms import SORT_LABELS, TYPE_LABELS, WHEN_LABELS, kind_choices
@@ -229,8 +229,8 @@ def api_payload(request, form, params, results):
                 "towns": hit.towns,
                 "kind": hit.kind or None,
                 "date": hit.date,
-                "event_start": hit.event_start,
-                "event_end": hit.event_end,
+                "event_start": dates.rfc3339(hit.event_start),
+                "event_end": dates.rfc3339(hit.event_end),
                 "upcoming": entry["upcoming"],
             }
         )

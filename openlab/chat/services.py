@@ -25,6 +25,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from openlab import dates
 from openlab.accounts.models import PartnerMembership, Role
 from openlab.accounts.permissions import approved_stakeholder_ids, is_ambassador
 from openlab.chat.models import Action, Membership, Message, Presence, Report, Room
@@ -556,7 +557,7 @@ def serialize(message):
         "key": message.client_key,
         "sender": {"id": message.sender_id, "name": display_name(message.sender)},
         "body": message.body if shown else "",
-        "created_at": created.isoformat(),
+        "created_at": dates.rfc3339(created),
         "time": created.strftime("%m/%d %H:%M"),
         "edited": message.edited_at is not None and shown,
         "deleted": message.deleted_at is not None,

@@ -6,8 +6,6 @@ foreign key to the user belongs in `export_data` and in `delete_account` (the te
 tests/mypage/test_account_data.py::test_every_user_foreign_key_is_handled names them all).
 """
 
-import datetime as dt
-
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -19,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events import services as event_services
 from events.models import ACTIVE_STATUSES, Registration
+from openlab import dates
 from openlab.accounts.models import PartnerMembership, Profile, Role
 from openlab.accounts.permissions import role_of
 from openlab.chat.models import Membership, Message
@@ -74,11 +73,7 @@ def cancel_my_registration(user, registration_id):
 
 # --- download my data ----------------------------------------------------------------------
 def _when(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat()
-    return value.isoformat()
+    return dates.rfc3339(value)
 
 
 def _page_ref(page):

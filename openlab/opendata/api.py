@@ -20,6 +20,7 @@ from wagtail.api.v2.serializers import PageSerializer
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 
+from openlab import dates
 from openlab.querystring import positive_int
 
 # A number the database can hold (signed 64 bits): at most 18 ASCII digits.
@@ -159,8 +160,20 @@ class SiteHtmlUrlField(serializers.Field):
         return site_url() + parts[2]
 
 
+class RFC3339DateTimeField(serializers.DateTimeField):
+    """Date-times as everywhere else the site writes them for machines (openlab.dates):
+    Tokyo time in whole seconds; DRF's own wrote microseconds, or Z."""
+
+    def to_representation(self, value):
+        return dates.rfc3339(value)
+
+
 class PublicPageSerializer(PageSerializer):
     html_url = SiteHtmlUrlField()
+    serializer_field_mapping = {
+        **PageSerializer.serializer_field_mapping,
+        models.DateTimeField: RFC3339DateTimeField,
+    }
 
 
 def site_url():

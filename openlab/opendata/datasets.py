@@ -12,7 +12,6 @@ table (no model instances, no per-page queries), so an export of any size
 streams in flat memory and a constant number of queries per chunk.
 """
 
-import datetime as dt
 from dataclasses import dataclass
 
 from django.apps import apps
@@ -20,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from openlab import dates
 from openlab.opendata.pageurls import PageUrls
 
 CHUNK_SIZE = 500
@@ -59,8 +59,8 @@ COMMON_HEAD = (
 )
 COMMON_TAIL = (
     _f("goals", _("SDGs目標"), _("目標番号を「;」区切り（JSONでは数の配列）")),
-    _f("first_published_at", _("初公開日時"), _("ISO 8601、日本時間")),
-    _f("last_published_at", _("最終更新日時"), _("ISO 8601、日本時間")),
+    _f("first_published_at", _("初公開日時"), _("RFC 3339（秒とタイムゾーン付き）、日本時間")),
+    _f("last_published_at", _("最終更新日時"), _("RFC 3339（秒とタイムゾーン付き）、日本時間")),
 )
 
 STAKEHOLDERS = Dataset(
@@ -163,11 +163,7 @@ DATASETS = {dataset.slug: dataset for dataset in (STAKEHOLDERS, PROJECTS, EVENTS
 
 
 def _iso(value):
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).isoformat(timespec="minutes")
-    return value.isoformat()
+    return dates.rfc3339(value)
 
 
 PAGE_COLUMNS = ("pk", "title", "url_path", "first_published_at", "last_published_at")

@@ -4,7 +4,7 @@ import json
 
 from django.utils import timezone
 
-from openlab import csvfile
+from openlab import csvfile, dates
 from openlab.opendata import datasets
 
 BOM = "\ufeff"
@@ -51,7 +51,7 @@ def json_chunks(dataset, rows, source_url=""):
         "licence_url": datasets.LICENCE_URL,
         "attribution": datasets.ATTRIBUTION,
         "source": source_url,
-        "generated_at": timezone.localtime().isoformat(timespec="seconds"),
+        "generated_at": dates.rfc3339(timezone.now()),
         "fields": [
             {"name": f.name, "label": str(f.label), "description": str(f.description)}
             for f in dataset.fields

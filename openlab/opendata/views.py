@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from openlab import public_data
 from openlab.opendata import datasets, export
 
 FORMATS = {
@@ -43,6 +44,6 @@ def download(request, slug, fmt):
     stamp = timezone.localdate().strftime("%Y%m%d")
     disposition = "attachment" if fmt == "csv" else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="openlab-{slug}-{stamp}.{fmt}"'
-    response["Access-Control-Allow-Origin"] = "*"
+    public_data.stamp_download(response, f"{slug}.{fmt}")
     response["X-Content-Type-Options"] = "nosniff"
     return response

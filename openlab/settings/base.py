@@ -95,6 +95,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "openlab.middleware.SecurityHeadersMiddleware",
+    # CORS on the public APIs and feeds; 304s and gzip on data sets and feeds (above the cache).
+    "openlab.public_data.PublicDataMiddleware",
     "openlab.middleware.LanguageMiddleware",
     "openlab.middleware.DropNulFromQueryMiddleware",
     # Before sessions and auth: a cached anonymous page is served without

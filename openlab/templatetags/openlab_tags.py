@@ -1,5 +1,4 @@
 from django import template
-from django.utils import timezone
 
 from openlab import dates, sdgs
 
@@ -28,12 +27,9 @@ def ja_datetime(value, with_time=True):
     return dates.ja_datetime(value, with_time)
 
 
-@register.filter
+@register.filter(expects_localtime=False)
 def html_datetime(value):
-    """A datetime for <time datetime="">: ISO 8601 in local time, in whole seconds (HTML
-    allows at most three decimals of a second; the date filter's "c" writes six)."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return value.replace(microsecond=0).isoformat()
+    """A datetime for <time datetime="">: RFC 3339 in Tokyo time, in whole seconds (HTML
+    allows at most three decimals of a second; the date filter's "c" writes six).
+    The same writer as the open data and the APIs: openlab.dates.rfc3339."""
+    return dates.rfc3339(value) or ""

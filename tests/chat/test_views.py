@@ -1,5 +1,7 @@
 """Chat pages and the history API: members only, escaped, constant SQL queries."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -158,3 +160,14 @@ def test_direct_conversation_form(client, people):
     response = client.post("/chat/direct/", {"username": "nobody"}, follow=True)
     assert "見つかりません" in response.content.decode()
     assert Room.objects.filter(kind=Room.Kind.DIRECT).count() == 1
+
+
+def test_history_api_writes_rfc3339_date_times(client, people, room):
+    """Issue 19 item 3: seconds and offset, Tokyo time, no fractions (openlab.dates)."""
+    fill(room, people["alice"], 1)
+    sent = dt.datetime(2026, 6, 21, 1, 0, 0, 123456, tzinfo=dt.UTC)
+    Message.objects.update(created_at=sent)
+    client.force_login(people["bob"])
+    message = client.get(f"/api/chat/rooms/{room.pk}/messages/").json()["messages"][0]
+    assert message["created_at"] == "2026-06-21T10:00:00+09:00"
+    assert message["time"] == "06/21 10:00"
