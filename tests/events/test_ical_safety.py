@@ -47,7 +47,7 @@ def test_line_breaks_and_control_characters_cannot_break_the_file(client, site_t
     event = _event(
         title="春の講座\r\nBEGIN:VEVENT\rSUMMARY:偽物",
         slug="broken-title",
-        summary="1行目\r\n2行目\x00\x1b",
+        summary="1行目\r\n2行目\x07\x1b",
         venue_name="公民館\nLOCATION:別の場所",
         venue_address="本町1-1\x0b",
     )

@@ -69,7 +69,8 @@ def test_every_user_foreign_key_is_handled():
     handled = {
         # Deleted with the account (exported first where they are the person's own).
         "accounts.Profile.user", "accounts.PartnerMembership.user", "chat.Membership.user",
-        "chat.Presence.user", "chat.UnreadEmail.user", "notifications.Notification.user",
+        "chat.Presence.user", "chat.UnreadEmail.user",
+        "chat.Action.user", "notifications.Notification.user",
         "notifications.Follow.user", "notifications.InterestSettings.user",
         "notifications.DigestDelivery.user", "projects.AmbassadorAccount.user",
         "events.Registration.user", "account.EmailAddress.user", "wagtailusers.UserProfile.user",
