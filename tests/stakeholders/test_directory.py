@@ -125,8 +125,8 @@ def test_directory_works_without_javascript(client, directory):
 
 def test_active_filter_can_be_removed(client, directory):
     html = client.get("/stakeholders/?sdg=4&kind=school").content.decode()
-    assert 'href="?kind=school"' in html  # removes the goal
-    assert 'href="?sdg=4"' in html  # removes the kind
+    assert 'href="?kind=school#results"' in html  # removes the goal, lands on the results
+    assert 'href="?sdg=4#results"' in html  # removes the kind
 
 
 def _bulk(count, terms):
