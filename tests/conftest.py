@@ -34,6 +34,20 @@ def redis_url():
 
 
 @pytest.fixture
+def postgres_url():
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")):
+        require_service("PostgreSQL", "DATABASE_URL does not name a PostgreSQL server")
+    import psycopg
+
+    try:
+        psycopg.connect(url, connect_timeout=2).close()
+    except psycopg.Error as error:
+        require_service("PostgreSQL", f"{url} does not answer ({error})")
+    return url
+
+
+@pytest.fixture
 def elasticsearch_url():
     url = os.environ.get("ELASTICSEARCH_URL")
     if not url:
