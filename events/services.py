@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_q.tasks import async_task
@@ -96,8 +96,6 @@ def shown_dates(events, now=None):
     A one-off event: its own date. A recurring event: its next date that is not cancelled
     (EventPage.start is only the series' first date); when none is left, its last date,
     marked as ended. Two queries whatever the number of events."""
-    from django.db.models import Max, Min
-
     now = now or timezone.now()
     events = list(events)
     series = [event.pk for event in events if event.rrule]
@@ -130,8 +128,6 @@ def shown_dates(events, now=None):
 def has_dates_ahead(now=None):
     """A filter for EventPage querysets: events with a date still to come (not cancelled).
     EventPage.end is only a recurring event's first date."""
-    from django.db.models import Exists, OuterRef
-
     now = now or timezone.now()
     return Exists(Occurrence.objects.filter(event=OuterRef("pk"), end__gte=now, cancelled=False))
 

@@ -8,7 +8,6 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -127,7 +126,7 @@ WAGTAIL_REFUSAL = "You do not have permission to access the admin."
 
 
 def _drop_wagtail_refusal(request):
-    refusals = {WAGTAIL_REFUSAL, gettext(WAGTAIL_REFUSAL)}
+    refusals = {WAGTAIL_REFUSAL, _(WAGTAIL_REFUSAL)}
     kept = [  # Wagtail's message is the text followed by blank lines of its own markup
         m for m in messages.get_messages(request) if str(m.message).strip() not in refusals
     ]
